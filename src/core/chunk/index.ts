@@ -1,0 +1,11 @@
+export { chunkText } from './chunk-text.ts';
+export { headingStarts, isWikiHeadingLine } from './headings.ts';
+export {
+  CHUNK_MODES,
+  DEFAULT_SEPARATORS,
+  defaultChunkOptions,
+  validateChunkOptions,
+  type ChunkMode,
+  type ChunkOptions,
+} from './options.ts';
+export type { ChunkControl } from './packer.ts';

@@ -1,0 +1,138 @@
+import type { FileFormat, FileMessage, JsonValue, Metadata, SplitName } from '../types.ts';
+
+/** Rows per embedding block: vectors are stored in fixed-size blocks, never one record per vector. */
+export const EMBEDDING_BLOCK_ROWS = 1024;
+
+/** Chunking settings as stored; any JSON-like settings object (optional fields allowed). */
+export type ChunkingSettings = { readonly [key: string]: JsonValue | undefined };
+
+/** Times are epoch milliseconds (`Date.now()`). */
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+  documentCount: number;
+  chunkCount: number;
+  /** Sum of the stored documents' text lengths (UTF-16 code units), kept in step with them. */
+  bytes: number;
+  /** The chunking settings the stored chunks were made with. */
+  chunking?: ChunkingSettings;
+  tokenizer?: string;
+}
+
+export type DatasetSettings = Pick<DatasetRecord, 'chunking' | 'tokenizer'>;
+
+/** One ingested file; its key lets a re-added identical file be recognised. */
+export interface FileRecord {
+  datasetId: string;
+  /** sha256 (hex) of the file's content. */
+  hash: string;
+  name: string;
+  path: string;
+  bytes: number;
+  /** null when the file type was not recognised (the messages say why). */
+  format: FileFormat | null;
+  /** Number of documents the file produced. */
+  documents: number;
+  messages: FileMessage[];
+  addedAt: number;
+  /**
+   * 'ingesting' while its documents are being written: a record left in that state (tab closed,
+   * worker killed) marks a half-ingested file whose documents are removed on the next ingest.
+   */
+  state?: 'ingesting' | 'done';
+}
+
+export interface DocumentRecord {
+  datasetId: string;
+  /** The user's id (see `SourceDocument.id`), unique within the dataset. */
+  id: string;
+  source: string;
+  text: string;
+  metadata: Metadata;
+  charCount: number;
+  fileHash: string;
+}
+
+export interface ChunkRecord {
+  datasetId: string;
+  /** `${docId}#${index}` */
+  id: string;
+  docId: string;
+  index: number;
+  text: string;
+  charStart: number;
+  charEnd: number;
+  tokenCount: number;
+}
+
+export interface EmbeddingBlockRecord {
+  datasetId: string;
+  /** Which embedding run (model and settings) the vectors belong to. */
+  setId: string;
+  blockIndex: number;
+  dims: number;
+  /** Rows used; rows past `count` are zero padding. */
+  count: number;
+  /** `EMBEDDING_BLOCK_ROWS × dims` values, row-major. */
+  vectors: Float32Array;
+  /** The chunk id of each used row, `count` of them. */
+  chunkIds: string[];
+}
+
+export type JobState = 'pending' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+
+export interface JobRecord {
+  id: string;
+  datasetId: string;
+  kind: string;
+  state: JobState;
+  /** Where to resume from; the job kind decides its shape. */
+  cursor: JsonValue;
+  createdAt: number;
+  updatedAt: number;
+  error?: string;
+}
+
+export interface ModelRecord {
+  id: string;
+  name: string;
+  source: string;
+  createdAt: number;
+  config: JsonValue;
+  /** Model files by their path in the Hugging Face layout (`config.json`, `onnx/model.onnx`, …). */
+  files?: Record<string, Blob | ArrayBuffer>;
+}
+
+export type RunState = JobState;
+
+export interface RunRecord {
+  id: string;
+  kind: string;
+  createdAt: number;
+  config: JsonValue;
+  state: RunState;
+}
+
+export interface MetricRecord {
+  runId: string;
+  step: number;
+  split: SplitName;
+  values: Record<string, number>;
+}
+
+export type MetricRow = Omit<MetricRecord, 'runId'>;
+
+export type OutboxOp = 'upsert' | 'delete';
+export type OutboxState = 'pending' | 'sent' | 'acked';
+
+export interface OutboxRecord {
+  datasetId: string;
+  vectorId: string;
+  op: OutboxOp;
+  state: OutboxState;
+  /** How many times the entry has been sent. */
+  attempts: number;
+  updatedAt: number;
+}

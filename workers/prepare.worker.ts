@@ -1,0 +1,126 @@
+import * as Comlink from 'comlink';
+import '../src/lib/comlink-abort.ts';
+import { chunkText, type ChunkOptions } from '../src/core/chunk/index.ts';
+import type { IngestInput, IngestOptions } from '../src/core/ingest/index.ts';
+import { chunkDataset } from '../src/core/pipeline/chunk-dataset.ts';
+import {
+  ingestIntoDataset,
+  ingestPastedText,
+  recoverInterruptedIngests,
+} from '../src/core/pipeline/ingest-dataset.ts';
+import { prepareDataset } from '../src/core/pipeline/prepare-dataset.ts';
+import {
+  resolveTokenizer,
+  tokenizerKey,
+  type TokenizerSource,
+} from '../src/core/pipeline/tokenizer-source.ts';
+import {
+  toJsonl,
+  toParquet,
+  type PreparedText,
+  type PrepareOptions,
+} from '../src/core/prepare/index.ts';
+import type { ProgressCallback } from '../src/core/progress.ts';
+import { openStore, type LuminaStore } from '../src/core/store/index.ts';
+import type { TokenCounter } from '../src/core/tokenizer/index.ts';
+
+let storePromise: Promise<LuminaStore> | null = null;
+const store = (): Promise<LuminaStore> => (storePromise ??= openStore());
+
+const tokenizers = new Map<string, Promise<TokenCounter>>();
+async function tokenizer(source: TokenizerSource): Promise<TokenCounter> {
+  const key = tokenizerKey(source);
+  let loading = tokenizers.get(key);
+  if (!loading) {
+    loading = store().then((s) => resolveTokenizer(source, s));
+    tokenizers.set(key, loading);
+    loading.catch(() => tokenizers.delete(key));
+  }
+  return loading;
+}
+
+/** The last prepared texts, kept so they can be exported without preparing again. */
+let lastPrepared: PreparedText[] = [];
+
+const api = {
+  /** Removes half-ingested files left by a closed tab; returns what was cleaned per dataset. */
+  async recoverInterrupted(): Promise<Record<string, string[]>> {
+    const s = await store();
+    const cleaned: Record<string, string[]> = {};
+    for (const dataset of await s.listDatasets()) {
+      const paths = await recoverInterruptedIngests(s, dataset.id);
+      if (paths.length) cleaned[dataset.name] = paths;
+    }
+    return cleaned;
+  },
+
+  async ingest(
+    datasetId: string,
+    inputs: IngestInput[],
+    options: IngestOptions,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ) {
+    return ingestIntoDataset(await store(), datasetId, inputs, options, { signal, onProgress });
+  },
+
+  async paste(datasetId: string, text: string, options: IngestOptions) {
+    return ingestPastedText(await store(), datasetId, text, options);
+  },
+
+  async chunk(
+    datasetId: string,
+    options: ChunkOptions,
+    source: TokenizerSource,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ) {
+    return chunkDataset(await store(), datasetId, options, await tokenizer(source), {
+      signal,
+      onProgress,
+    });
+  },
+
+  async previewChunks(text: string, options: ChunkOptions, source: TokenizerSource) {
+    return chunkText(text, options, await tokenizer(source));
+  },
+
+  async prepare(
+    datasetId: string,
+    options: PrepareOptions,
+    source: TokenizerSource,
+    saveAs: string | null,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ) {
+    const result = await prepareDataset(
+      await store(),
+      datasetId,
+      options,
+      await tokenizer(source),
+      {
+        signal,
+        onProgress,
+        ...(saveAs ? { saveAs } : {}),
+      },
+    );
+    lastPrepared = result.texts;
+    return {
+      report: result.report,
+      preview: result.texts.slice(0, 50),
+      savedDatasetId: result.savedDatasetId,
+    };
+  },
+
+  async exportPrepared(format: 'parquet' | 'jsonl'): Promise<Uint8Array> {
+    if (!lastPrepared.length) throw new Error('Nothing prepared yet: run the preparation first.');
+    const bytes =
+      format === 'parquet'
+        ? await toParquet(lastPrepared)
+        : new TextEncoder().encode(toJsonl(lastPrepared));
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  },
+};
+
+export type PrepareApi = typeof api;
+Comlink.expose(api);
