@@ -47,8 +47,16 @@ export class WorkerClient<Api> {
     return this.live !== null;
   }
 
-  /** Runs `fn` against the worker's API; pass the same `signal` you hand to the API method. */
-  async call<T>(fn: (api: Comlink.Remote<Api>) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs `fn` against the worker's API; pass the same `signal` you hand to the API method.
+   * `hardCancelAfterMs` overrides the client's grace period for calls whose work cannot listen
+   * (a long synchronous computation never sees the abort message).
+   */
+  async call<T>(
+    fn: (api: Comlink.Remote<Api>) => Promise<T>,
+    signal?: AbortSignal,
+    { hardCancelAfterMs = this.hardCancelAfterMs }: { hardCancelAfterMs?: number } = {},
+  ): Promise<T> {
     signal?.throwIfAborted();
     const live = this.start();
     const racers: Promise<T>[] = [fn(live.remote), live.crashed];
@@ -60,7 +68,7 @@ export class WorkerClient<Api> {
             const timer = setTimeout(() => {
               this.terminate();
               reject(new DOMException(`${this.options.name}: cancelled`, 'AbortError'));
-            }, this.hardCancelAfterMs);
+            }, hardCancelAfterMs);
             void racers[0]?.finally(() => clearTimeout(timer)).catch(() => undefined);
           };
           signal.addEventListener('abort', onAbort, { once: true });

@@ -27,9 +27,12 @@ export class PrepareState {
     const source = $state.snapshot(tokenizer.source);
     const saveAs = this.saveAsDataset ? `${dataset.name} · prepared` : null;
     const result = await this.job.run('Preparing', (signal, onProgress) =>
+      // Cleaning runs as one synchronous pass in the worker, so a cancel ends it by restarting
+      // the worker after a short grace period; saving, which writes, does listen to the signal.
       prepareClient.call(
         (api) => api.prepare(dataset.id, options, source, saveAs, signal, onProgress),
         signal,
+        { hardCancelAfterMs: 3_000 },
       ),
     );
     if (!result) return;

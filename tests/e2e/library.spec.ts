@@ -16,7 +16,7 @@ async function openApp(profile: string) {
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(baseURL);
   await expect(page.getByRole('heading', { name: 'Lumina' })).toBeVisible();
-  await page.getByRole('button', { name: 'Library' }).click();
+  await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
   return { context, page };
 }
 
@@ -72,6 +72,7 @@ test('bring files, see per-file messages, chunk with the MiniLM tokenizer, and f
 
     await page.getByTestId('tokenizer-select').selectOption({ label: 'all-MiniLM-L6-v2' });
     await page.getByTestId('chunk-tokens').fill('16');
+    await page.getByTestId('chunk-overlap').fill('4');
     await page.getByRole('button', { name: 'Chunk dataset' }).click();
     await waitForJobDone(page);
     await expect(page.getByTestId('job-notice')).toContainText('chunks');

@@ -32,7 +32,7 @@ test('the installed app reloads offline, stays isolated, and ingests a file', as
   await expect(page.getByRole('heading', { name: 'Lumina' })).toBeVisible();
   expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
 
-  await page.getByRole('button', { name: 'Library' }).click();
+  await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
   await addFiles(page, [
     {
       name: 'offline-notes.txt',

@@ -6,13 +6,13 @@ import { addFiles, sharedDir, waitForJobDone } from './helpers.ts';
 
 test('prepare WikiText: cleaning counts, split, Parquet export', async ({ page }) => {
   await page.goto('/');
-  await page.getByRole('button', { name: 'Library' }).click();
+  await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
   await page.getByLabel('New dataset name').fill('Wiki');
   await page.getByRole('button', { name: 'Create' }).click();
   await addFiles(page, [join(sharedDir, 'datasets/wikitext-2/valid.txt')]);
   await waitForJobDone(page);
 
-  await page.getByRole('button', { name: 'Prepare' }).first().click();
+  await page.getByRole('navigation').getByRole('button', { name: 'Prepare' }).click();
   await page.getByTestId('paragraph-mode').selectOption('split');
   await page.getByTestId('prepare-run').click();
   await waitForJobDone(page);

@@ -7,7 +7,6 @@ import {
   separatorBoundaries,
   type Boundaries,
 } from './boundaries.ts';
-import { fixedChunks } from './fixed.ts';
 import { headingStarts } from './headings.ts';
 import {
   compileChunkPattern,
@@ -57,6 +56,10 @@ function planFor(text: string, options: ChunkOptions): PackPlan {
         keepTwoTokens: false,
       };
     }
+    case 'fixed':
+      // Token starts only: every window ends exactly chunkTokens tokens after its start and
+      // the next one starts exactly overlapTokens tokens before that end.
+      return { segments: whole, levels: [], overlapStyle: 'longest', keepTwoTokens: true };
     case 'section':
       return { segments: sections(text), levels, overlapStyle: 'longest', keepTwoTokens: true };
     default:
@@ -81,9 +84,6 @@ export function chunkText(
   if (text.trim().length === 0) return [];
   const index = TokenIndex.fromOffsets(counter.encode(text).offsets, text.length);
   const sizing = { limit: options.chunkTokens, overlap: options.overlapTokens };
-  const chunks =
-    options.mode === 'fixed'
-      ? fixedChunks(text, counter, index, sizing, control)
-      : packChunks(text, counter, index, sizing, planFor(text, options), control);
+  const chunks = packChunks(text, counter, index, sizing, planFor(text, options), control);
   return chunks.map((chunk, i) => ({ index: i, ...chunk }));
 }

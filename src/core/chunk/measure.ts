@@ -34,13 +34,14 @@ export function longestFit(
   let lo = first + 1;
   let hi = upTo;
   while (lo <= hi) {
-    const mid = Math.min(upTo, codePointBoundary(text, (lo + hi) >>> 1));
-    const chunk = measureChunk(text, counter, from, mid);
+    const middle = (lo + hi) >>> 1;
+    const end = Math.min(upTo, codePointBoundary(text, middle));
+    const chunk = measureChunk(text, counter, from, end);
     if (!chunk || chunk.tokenCount <= limit) {
-      best = mid;
-      lo = mid + 1;
+      best = Math.max(best, end);
+      lo = end + 1;
     } else {
-      hi = mid - 1;
+      hi = middle - 1;
     }
   }
   return best;

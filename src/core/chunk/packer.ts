@@ -10,7 +10,7 @@ import { throwIfAborted } from '../abort.ts';
 import type { TokenCounter } from '../tokenizer/token-counter.ts';
 import { firstBoundary, lastBoundary, type Boundaries } from './boundaries.ts';
 import { longestFit, measureChunk, type Chunk } from './measure.ts';
-import { skipWhitespace, trimEnd } from './text-scan.ts';
+import { isLowSurrogateAt, skipWhitespace, trimEnd } from './text-scan.ts';
 import type { TokenIndex } from './token-index.ts';
 
 export interface ChunkControl {
@@ -34,6 +34,9 @@ export interface PackPlan {
    */
   keepTwoTokens: boolean;
 }
+
+/** Positions inside a token tried as overlap starts before giving the overlap up. */
+const MAX_CHARACTER_STARTS = 32;
 
 interface Sizing {
   limit: number;
@@ -77,16 +80,39 @@ class Packer {
 
   /** The chunk that starts at `start` and ends past `previousEnd`; shortens the overlap if it must. */
   next(start: number, previousEnd: number, segmentEnd: number) {
-    let attempt = this.fit(start, previousEnd, segmentEnd);
-    // An overlap that begins inside a word can count more tokens on its own than in the
-    // document and leave no room: try the later token starts, then no overlap at all.
-    for (let k = this.index.before(start) + 1; !attempt; k++) {
+    if (start < previousEnd) {
+      // An overlap that begins inside a word can count more tokens on its own than in the
+      // document and leave no room: try later starts, then cutting by characters.
+      const starts: number[] = [];
+      for (const from of this.overlapStarts(start, previousEnd)) {
+        const attempt = this.fit(from, previousEnd, segmentEnd);
+        if (attempt) return attempt;
+        starts.push(from);
+      }
+      for (const from of starts) {
+        const attempt = this.byCodePoints(from, segmentEnd);
+        if (attempt.end > previousEnd) return attempt;
+      }
+    }
+    return (
+      this.fit(previousEnd, previousEnd, segmentEnd) ?? this.byCodePoints(previousEnd, segmentEnd)
+    );
+  }
+
+  /** `start`, the later token starts before `previousEnd`, then positions inside the last token. */
+  private *overlapStarts(start: number, previousEnd: number): Generator<number> {
+    yield start;
+    for (let k = this.index.before(start) + 1; ; k++) {
       const later = this.index.start(k);
       if (later >= previousEnd) break;
-      if (later > start) attempt = this.fit(later, previousEnd, segmentEnd);
+      if (later > start) yield later;
     }
-    if (!attempt && start < previousEnd) attempt = this.fit(previousEnd, previousEnd, segmentEnd);
-    return attempt ?? this.byCodePoints(previousEnd, segmentEnd);
+    const lastToken = this.index.start(this.index.before(previousEnd) - 1);
+    const first = Math.max(start, lastToken) + 1;
+    const last = Math.min(previousEnd, first + MAX_CHARACTER_STARTS);
+    for (let from = first; from < last; from++) {
+      if (!isLowSurrogateAt(this.text, from)) yield from;
+    }
   }
 
   private fit(start: number, previousEnd: number, segmentEnd: number) {
@@ -112,7 +138,9 @@ class Packer {
     if (reach >= segmentEnd) return segmentEnd;
     let after = previousEnd;
     if (this.plan.keepTwoTokens && this.sizing.overlap > 0) {
-      after = Math.max(after, index.start(index.before(start) + 1));
+      // A start inside a token makes its tail the first token: one more start is enough.
+      const first = index.before(start);
+      after = Math.max(after, index.start(index.insideToken(start) ? first : first + 1));
     }
     if (reach <= after) return -1;
     for (const level of this.plan.levels) {
@@ -155,6 +183,7 @@ class Packer {
     }
     if (best >= 0) return best;
     const tokenStart = index.start(index.before(lowest));
-    return tokenStart <= lastChar ? tokenStart : end;
+    // No token starts in the tail (a chunk cut inside one long token): start inside it.
+    return tokenStart <= lastChar ? tokenStart : lowest;
   }
 }

@@ -24,5 +24,11 @@ export function trimEnd(text: string, from: number, to: number): number {
 /** Moves a position off the middle of a surrogate pair (forward). */
 export function codePointBoundary(text: string, position: number): number {
   const code = text.charCodeAt(position - 1);
-  return code >= 0xd800 && code <= 0xdbff && position < text.length ? position + 1 : position;
+  const splitsPair = code >= 0xd800 && code <= 0xdbff && isLowSurrogateAt(text, position);
+  return splitsPair ? position + 1 : position;
+}
+
+export function isLowSurrogateAt(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  return code >= 0xdc00 && code <= 0xdfff;
 }

@@ -5,17 +5,20 @@
 export class TokenIndex {
   constructor(
     private readonly starts: Int32Array,
+    private readonly ends: Int32Array,
     private readonly textLength: number,
   ) {}
 
   static fromOffsets(offsets: ReadonlyArray<readonly [number, number]>, textLength: number) {
     const starts = new Int32Array(offsets.length);
+    const ends = new Int32Array(offsets.length);
     let floor = 0;
-    offsets.forEach(([start], i) => {
+    offsets.forEach(([start, end], i) => {
       floor = Math.max(floor, start);
       starts[i] = floor;
+      ends[i] = Math.max(floor, end);
     });
-    return new TokenIndex(starts, textLength);
+    return new TokenIndex(starts, ends, textLength);
   }
 
   get size(): number {
@@ -47,5 +50,11 @@ export class TokenIndex {
   /** The furthest end e with count(from, e) <= budget. */
   reach(from: number, budget: number): number {
     return this.start(this.before(from) + budget);
+  }
+
+  /** Whether `position` falls strictly inside a token (after its start, before its end). */
+  insideToken(position: number): boolean {
+    const k = this.before(position) - 1;
+    return k >= 0 && (this.ends[k] ?? 0) > position;
   }
 }

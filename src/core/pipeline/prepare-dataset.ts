@@ -46,19 +46,25 @@ export async function prepareDataset(
   let savedDatasetId: string | null = null;
   if (control.saveAs) {
     const target = await store.createDataset(control.saveAs);
-    savedDatasetId = target.id;
     const saveProgress = reporter.sub(0.85, 1);
-    for (let i = 0; i < texts.length; i += 1000) {
-      throwIfAborted(control.signal);
-      const slice = texts.slice(i, i + 1000).map((t): SourceDocument => ({
-        id: t.text_id,
-        source: t.source,
-        text: t.text,
-        metadata: { split: t.split, token_count: t.token_count, doc_id: t.doc_id },
-      }));
-      await store.addDocuments(target.id, `prepared:${datasetId}`, slice);
-      saveProgress(i + slice.length, texts.length, 'Saving');
+    try {
+      for (let i = 0; i < texts.length; i += 1000) {
+        throwIfAborted(control.signal);
+        const slice = texts.slice(i, i + 1000).map((t): SourceDocument => ({
+          id: t.text_id,
+          source: t.source,
+          text: t.text,
+          metadata: { split: t.split, token_count: t.token_count, doc_id: t.doc_id },
+        }));
+        await store.addDocuments(target.id, `prepared:${datasetId}`, slice);
+        saveProgress(i + slice.length, texts.length, 'Saving');
+      }
+    } catch (error) {
+      // A half-saved result would look like a finished dataset: remove it whole.
+      await store.deleteDataset(target.id);
+      throw error;
     }
+    savedDatasetId = target.id;
   }
   reporter.finish(`${texts.length} texts`);
   return { report, texts, savedDatasetId };

@@ -32,22 +32,40 @@ export interface MergedParagraph {
 }
 
 /** Joins consecutive paragraphs (with a blank line) until each text has at least `minChars`. */
-export function mergeShortParagraphs(paragraphs: Paragraph[], minChars: number): MergedParagraph[] {
-  const merged: MergedParagraph[] = [];
-  let current: MergedParagraph | undefined;
-  for (const paragraph of paragraphs) {
-    current = current
+export class ParagraphMerger {
+  private pending: MergedParagraph | undefined;
+
+  constructor(private readonly minChars: number) {}
+
+  /** Adds a paragraph; returns the merged text it completed, if any. */
+  push(paragraph: Paragraph): MergedParagraph | undefined {
+    const { pending } = this;
+    const current = pending
       ? {
-          first: current.first,
+          first: pending.first,
           last: paragraph.index,
-          text: `${current.text}\n\n${paragraph.text}`,
+          text: `${pending.text}\n\n${paragraph.text}`,
         }
       : { first: paragraph.index, last: paragraph.index, text: paragraph.text };
-    if (current.text.length >= minChars) {
-      merged.push(current);
-      current = undefined;
+    if (current.text.length >= this.minChars) {
+      this.pending = undefined;
+      return current;
     }
+    this.pending = current;
+    return undefined;
   }
-  if (current) merged.push(current);
-  return merged;
+
+  /** What is left at the end of a document, however short. */
+  flush(): MergedParagraph | undefined {
+    const { pending } = this;
+    this.pending = undefined;
+    return pending;
+  }
+}
+
+export function mergeShortParagraphs(paragraphs: Paragraph[], minChars: number): MergedParagraph[] {
+  const merger = new ParagraphMerger(minChars);
+  const merged = paragraphs.flatMap((p) => merger.push(p) ?? []);
+  const rest = merger.flush();
+  return rest ? [...merged, rest] : merged;
 }

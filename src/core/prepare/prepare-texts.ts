@@ -7,7 +7,12 @@ import type { TokenCounter } from '../tokenizer/token-counter.ts';
 import type { SourceDocument, SplitName } from '../types.ts';
 import { cleaningRules, type CleaningRule } from './cleaning.ts';
 import { DEFAULT_MERGE_MIN_CHARS, validatePrepareOptions, type PrepareOptions } from './options.ts';
-import { mergeShortParagraphs, splitParagraphs, type Paragraph } from './paragraphs.ts';
+import {
+  ParagraphMerger,
+  splitParagraphs,
+  type MergedParagraph,
+  type Paragraph,
+} from './paragraphs.ts';
 import { assignSplits } from './split.ts';
 
 export interface PreparedText {
@@ -59,13 +64,16 @@ function codePointCount(text: string): number {
   return n;
 }
 
-/** Runs the rules over one text; undefined when a rule removed it. */
-function clean(text: string, rules: CleaningRule[], effects: RuleEffect[]): string | undefined {
+interface CountedRule {
+  rule: CleaningRule;
+  effect: RuleEffect;
+}
+
+/** Runs the rules over one text, counting what each did; undefined when one removed it. */
+function clean(text: string, rules: CountedRule[]): string | undefined {
   let current = text;
-  for (const [i, rule] of rules.entries()) {
-    const stats = effects[i];
+  for (const { rule, effect: stats } of rules) {
     const next = rule.apply(current);
-    if (!stats) continue;
     if (next.trim().length === 0) {
       stats.textsRemoved++;
       stats.charsRemoved += current.length;
@@ -110,8 +118,10 @@ export function prepareTexts(
   if (problems.length > 0) throw new Error(`Invalid prepare options: ${problems.join(' ')}`);
   const documents = Array.from(docs);
   const totalChars = documents.reduce((sum, d) => sum + d.text.length, 0);
-  const rules = cleaningRules(options.cleaning);
-  const cleaningEffects = rules.map((r) => effect(r.rule, r.label));
+  const rules = cleaningRules(options.cleaning).map((rule): CountedRule => ({
+    rule,
+    effect: effect(rule.rule, rule.label),
+  }));
   const merging = effect('merge', 'Short paragraphs merged');
   const dedupe = effect('dedupe', 'Exact duplicates removed');
   const filter = options.tokenFilter;
@@ -121,52 +131,67 @@ export function prepareTexts(
   );
   const seen = new Set<string>();
   const kept: Candidate[] = [];
+  const progressStep = Math.max(1, Math.floor(totalChars / 100));
   let done = 0;
+  let reported = 0;
+  const report = (position: number) => {
+    if (position - reported < progressStep && position < totalChars) return;
+    reported = position;
+    control.onProgress?.(position, totalChars);
+  };
+
+  const keep = (document: SourceDocument, { first, last, text }: MergedParagraph) => {
+    if (last > first) {
+      merging.textsChanged++;
+      merging.textsRemoved += last - first;
+    }
+    if (options.dedupe) {
+      if (seen.has(text)) {
+        dedupe.textsRemoved++;
+        dedupe.charsRemoved += text.length;
+        return;
+      }
+      seen.add(text);
+    }
+    const tokenCount = counter.count(text);
+    if (filter && (tokenCount < filter.min || tokenCount > filter.max)) {
+      filtering.textsRemoved++;
+      filtering.charsRemoved += text.length;
+      return;
+    }
+    kept.push({
+      text_id: last > first ? `${document.id}:${first}-${last}` : `${document.id}:${first}`,
+      text,
+      token_count: tokenCount,
+      char_count: codePointCount(text),
+      doc_id: document.id,
+      source: document.source,
+    });
+  };
 
   for (const document of documents) {
-    const cleaned: Paragraph[] = [];
+    const merger =
+      options.paragraphs === 'merge'
+        ? new ParagraphMerger(options.mergeMinChars ?? DEFAULT_MERGE_MIN_CHARS)
+        : undefined;
+    let consumed = 0;
     for (const paragraph of units(document, options.paragraphs)) {
       throwIfAborted(control.signal);
-      const text = clean(paragraph.text, rules, cleaningEffects);
-      if (text !== undefined) cleaned.push({ index: paragraph.index, text });
-    }
-    const merged =
-      options.paragraphs === 'merge'
-        ? mergeShortParagraphs(cleaned, options.mergeMinChars ?? DEFAULT_MERGE_MIN_CHARS)
-        : cleaned.map((p) => ({ first: p.index, last: p.index, text: p.text }));
-    for (const group of merged) {
-      if (group.last > group.first) {
-        merging.textsChanged++;
-        merging.textsRemoved += group.last - group.first;
+      const text = clean(paragraph.text, rules);
+      if (text !== undefined) {
+        const cleaned = { index: paragraph.index, text };
+        const ready = merger
+          ? merger.push(cleaned)
+          : { first: cleaned.index, last: cleaned.index, text };
+        if (ready) keep(document, ready);
       }
+      consumed = Math.min(document.text.length, consumed + paragraph.text.length);
+      report(done + consumed);
     }
-    for (const { first, last, text } of merged) {
-      throwIfAborted(control.signal);
-      if (options.dedupe) {
-        if (seen.has(text)) {
-          dedupe.textsRemoved++;
-          dedupe.charsRemoved += text.length;
-          continue;
-        }
-        seen.add(text);
-      }
-      const tokenCount = counter.count(text);
-      if (filter && (tokenCount < filter.min || tokenCount > filter.max)) {
-        filtering.textsRemoved++;
-        filtering.charsRemoved += text.length;
-        continue;
-      }
-      kept.push({
-        text_id: last > first ? `${document.id}:${first}-${last}` : `${document.id}:${first}`,
-        text,
-        token_count: tokenCount,
-        char_count: codePointCount(text),
-        doc_id: document.id,
-        source: document.source,
-      });
-    }
+    const rest = merger?.flush();
+    if (rest) keep(document, rest);
     done += document.text.length;
-    control.onProgress?.(done, totalChars);
+    report(done);
   }
 
   const splits = assignSplits(
@@ -176,7 +201,7 @@ export function prepareTexts(
   const texts = kept.map((t, i): PreparedText => ({ ...t, split: splits[i] ?? 'train' }));
   const splitCounts: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
   for (const t of texts) splitCounts[t.split]++;
-  const effects = [...cleaningEffects];
+  const effects = rules.map((r) => r.effect);
   if (options.paragraphs === 'merge') effects.push(merging);
   if (options.dedupe) effects.push(dedupe);
   if (filter) effects.push(filtering);
