@@ -10,6 +10,7 @@ export class JobState {
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
   private controller: AbortController | null = null;
+  private generation = 0;
 
   /** Runs `work` with a fresh signal and a progress callback that can cross into a worker. */
   async run<T>(
@@ -23,8 +24,10 @@ export class JobState {
     this.error = null;
     this.notice = null;
     this.progress = null;
+    // Progress travels on its own port and can trail the result: ignore a finished job's events.
+    const generation = ++this.generation;
     const onProgress = Comlink.proxy((event: Progress) => {
-      this.progress = event;
+      if (generation === this.generation && this.running) this.progress = event;
     });
     try {
       return await work(this.controller.signal, onProgress);

@@ -47,6 +47,8 @@ describe('prepare worker', () => {
     );
     expect(result.files.map((f) => f.status)).toEqual(['added', 'added', 'failed']);
     expect(result.documentsAdded).toBe(2001);
+    // Progress comes over the callback's own port, so the last event may trail the result.
+    await expect.poll(() => events.at(-1)?.status).toBe('done');
     const fractions = events.map((e) => e.fraction);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     expect(events.at(-1)).toMatchObject({ status: 'done', fraction: 1 });

@@ -63,6 +63,17 @@ async function disambiguateIds(
   });
 }
 
+function failedOutcome(input: IngestInput, messages: FileMessage[]): FileOutcome {
+  return {
+    file: input.path,
+    status: 'failed',
+    format: detectFormat(input.name),
+    bytes: input.blob.size,
+    documents: 0,
+    messages,
+  };
+}
+
 async function rollBackFile(store: LuminaStore, datasetId: string, hash: string): Promise<void> {
   await store.deleteFileDocuments(datasetId, hash);
   await store.deleteFile(datasetId, hash);
@@ -107,14 +118,7 @@ export async function ingestIntoDataset(
     if (detectFormat(input.name) === null) {
       // Not worth reading (or hashing) a file of a type Lumina cannot parse: say so and move on.
       const result = await ingestFile(input, options, () => Promise.resolve(), { signal });
-      files.push({
-        file: input.path,
-        status: 'failed',
-        format: null,
-        bytes: input.blob.size,
-        documents: 0,
-        messages: result.messages,
-      });
+      files.push(failedOutcome(input, result.messages));
       doneBytes += input.blob.size;
       reporter.update(doneBytes, totalBytes, input.path);
       continue;
@@ -198,20 +202,16 @@ export async function ingestIntoDataset(
     } catch (error) {
       await rollBackFile(store, datasetId, hash);
       if (isAbortError(error)) throw error;
-      files.push({
-        file: input.path,
-        status: 'failed',
-        format: null,
-        bytes: input.blob.size,
-        documents: 0,
-        messages: [
+      const reason = error instanceof Error ? error.message : String(error);
+      files.push(
+        failedOutcome(input, [
           {
             file: input.path,
             level: 'error',
-            message: `Nothing from this file was kept: ${error instanceof Error ? error.message : String(error)}`,
+            message: `Nothing from this file was kept: ${reason}`,
           },
-        ],
-      });
+        ]),
+      );
     }
     doneBytes += input.blob.size;
     reporter.update(doneBytes, totalBytes, input.path);

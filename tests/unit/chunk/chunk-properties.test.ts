@@ -1,24 +1,11 @@
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chunkText, type ChunkMode, type ChunkOptions } from '../../../src/core/chunk/index.ts';
-import {
-  loadTokenizer,
-  whitespaceCounter,
-  type TokenCounter,
-} from '../../../src/core/tokenizer/index.ts';
+import { whitespaceCounter, type TokenCounter } from '../../../src/core/tokenizer/index.ts';
 import type { TextChunk } from '../../../src/core/types.ts';
+import { minilmTokenizer } from '../../support/shared-data.ts';
 
-const minilm = loadTokenizer(
-  JSON.parse(
-    readFileSync(
-      new URL('../../../../shared/models/all-MiniLM-L6-v2/tokenizer.json', import.meta.url),
-      'utf8',
-    ),
-  ),
-  undefined,
-  'all-MiniLM-L6-v2',
-);
+const minilm = minilmTokenizer();
 
 const MODES: ChunkMode[] = ['recursive', 'paragraph', 'sentence', 'fixed', 'regex', 'section'];
 const PATTERNS = ['\\n', '[.!?]', '^#', '\\d+', '(?:)', 'the'];

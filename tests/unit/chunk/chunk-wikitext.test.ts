@@ -1,15 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chunkText, isWikiHeadingLine } from '../../../src/core/chunk/index.ts';
-import { loadTokenizer } from '../../../src/core/tokenizer/index.ts';
+import { minilmTokenizer, readShared } from '../../support/shared-data.ts';
 
-const shared = new URL('../../../../shared/', import.meta.url);
-const minilm = loadTokenizer(
-  JSON.parse(readFileSync(new URL('models/all-MiniLM-L6-v2/tokenizer.json', shared), 'utf8')),
-  undefined,
-  'all-MiniLM-L6-v2',
-);
-const valid = readFileSync(new URL('datasets/wikitext-2/valid.txt', shared), 'utf8');
+const minilm = minilmTokenizer();
+const valid = readShared('datasets/wikitext-2/valid.txt');
 
 /** The first `count` articles: an article starts at a top-level ` = Title = ` line. */
 function firstArticles(count: number): string {

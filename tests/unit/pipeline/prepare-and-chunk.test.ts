@@ -1,23 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defaultChunkOptions } from '../../../src/core/chunk/index.ts';
 import { chunkDataset } from '../../../src/core/pipeline/chunk-dataset.ts';
 import { prepareDataset } from '../../../src/core/pipeline/prepare-dataset.ts';
 import { defaultPrepareOptions } from '../../../src/core/prepare/index.ts';
 import type { Progress } from '../../../src/core/progress.ts';
-import { loadTokenizer, whitespaceCounter } from '../../../src/core/tokenizer/index.ts';
+import { whitespaceCounter } from '../../../src/core/tokenizer/index.ts';
 import { openTestStore } from '../store/indexeddb-env.ts';
+import { minilmTokenizer, readShared } from '../../support/shared-data.ts';
 
-const minilmDir = new URL('../../../../shared/models/all-MiniLM-L6-v2/', import.meta.url);
-const minilm = loadTokenizer(
-  JSON.parse(readFileSync(new URL('tokenizer.json', minilmDir), 'utf8')),
-  JSON.parse(readFileSync(new URL('tokenizer_config.json', minilmDir), 'utf8')),
-  'all-MiniLM-L6-v2',
-);
-const wiki = readFileSync(
-  new URL('../../../../shared/datasets/wikitext-2/valid.txt', import.meta.url),
-  'utf8',
-);
+const minilm = minilmTokenizer();
+const wiki = readShared('datasets/wikitext-2/valid.txt');
 
 async function storeWith(texts: Record<string, string>) {
   const store = await openTestStore();

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isWikiHeadingLine } from '../../../src/core/chunk/index.ts';
 import {
@@ -7,16 +6,11 @@ import {
   splitParagraphs,
   type PrepareOptions,
 } from '../../../src/core/prepare/index.ts';
-import { loadTokenizer } from '../../../src/core/tokenizer/index.ts';
 import type { SourceDocument } from '../../../src/core/types.ts';
+import { minilmTokenizer, readShared } from '../../support/shared-data.ts';
 
-const shared = new URL('../../../../shared/', import.meta.url);
-const minilm = loadTokenizer(
-  JSON.parse(readFileSync(new URL('models/all-MiniLM-L6-v2/tokenizer.json', shared), 'utf8')),
-  undefined,
-  'all-MiniLM-L6-v2',
-);
-const valid = readFileSync(new URL('datasets/wikitext-2/valid.txt', shared), 'utf8');
+const minilm = minilmTokenizer();
+const valid = readShared('datasets/wikitext-2/valid.txt');
 const docs: SourceDocument[] = [
   { id: 'valid', source: 'wikitext-2/valid.txt', text: valid, metadata: {} },
 ];
