@@ -9,6 +9,9 @@ export interface FilePayload {
   buffer: Buffer;
 }
 
+/** Where playwright.config.ts serves the production build. */
+export const baseURL = 'http://127.0.0.1:4173';
+
 export const sharedDir = fileURLToPath(new URL('../../../shared', import.meta.url));
 
 /** Adds files through the visible "Pick files…" input, as a person would. */

@@ -3,9 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
-import { addFiles, outcome, sharedDir, waitForJobDone } from './helpers.ts';
-
-const baseURL = 'http://127.0.0.1:4173';
+import { addFiles, baseURL, outcome, sharedDir, waitForJobDone } from './helpers.ts';
 
 async function openApp(profile: string) {
   const context = await chromium.launchPersistentContext(profile, {
