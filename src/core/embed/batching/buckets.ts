@@ -9,7 +9,10 @@ export const DEFAULT_BUCKETS: readonly number[] = [16, 32, 64, 128, 256, 512];
  * The default buckets capped at the model's maximum sequence length; `maxTokens` itself becomes
  * the last bucket so the longest chunk the model accepts still has a shape to go in.
  */
-export function bucketsUpTo(maxTokens: number, base: readonly number[] = DEFAULT_BUCKETS): number[] {
+export function bucketsUpTo(
+  maxTokens: number,
+  base: readonly number[] = DEFAULT_BUCKETS,
+): number[] {
   if (!Number.isInteger(maxTokens) || maxTokens < 1) {
     throw new RangeError(`maxTokens must be a positive integer, got ${maxTokens}.`);
   }
