@@ -1,3 +1,4 @@
+import type { EmbedApi } from '../../workers/embed.worker.ts';
 import type { PrepareApi } from '../../workers/prepare.worker.ts';
 import { WorkerClient } from './worker-client.ts';
 
@@ -10,4 +11,15 @@ export const prepareClient = new WorkerClient<PrepareApi>(
     }),
   // Rolling back a large half-imported file can take seconds; only a hung worker is killed.
   { name: 'prepare worker', hardCancelAfterMs: 20_000 },
+);
+
+/** The embedding worker: one loaded model at a time, run by transformers.js on wasm or WebGPU. */
+export const embedClient = new WorkerClient<EmbedApi>(
+  () =>
+    new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'lumina-embed',
+    }),
+  // One ONNX Runtime call cannot be interrupted; a long batch on a slow device is killed instead.
+  { name: 'embed worker', hardCancelAfterMs: 10_000 },
 );

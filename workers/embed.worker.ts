@@ -1,0 +1,92 @@
+import * as Comlink from 'comlink';
+// The ORT build transformers.js 4.3 runs (onnxruntime-web/webgpu → asyncify), served from our
+// own origin: Vite emits both files into the build, so no CDN is ever asked.
+import ortWasmMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import '../src/lib/comlink-abort.ts';
+import {
+  configureRuntime,
+  EmbeddingModel,
+  type EmbeddingModelInfo,
+  type EmbeddingOptions,
+  type ModelSource,
+  type TextKind,
+} from '../src/core/embed/runtime/index.ts';
+import type { ProgressCallback } from '../src/core/progress.ts';
+
+configureRuntime({ wasmPaths: { wasm: ortWasm, mjs: ortWasmMjs } });
+
+let current: EmbeddingModel | null = null;
+
+function loaded(): EmbeddingModel {
+  if (!current) throw new Error('No embedding model is loaded: load one first.');
+  return current;
+}
+
+/** Token ids and last hidden state of a batch, for inspection and parity checks. */
+export interface HiddenStatesResult {
+  batch: number;
+  seq: number;
+  hidden: number;
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  lengths: Int32Array;
+  data: Float32Array;
+}
+
+const api = {
+  /** Replaces the loaded model; the previous one is released first to bound memory. */
+  async load(
+    source: ModelSource,
+    options: EmbeddingOptions = {},
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<EmbeddingModelInfo> {
+    const previous = current;
+    current = null;
+    await previous?.dispose();
+    current = await EmbeddingModel.load(source, options, { signal, onProgress });
+    return current.info;
+  },
+
+  async info(): Promise<EmbeddingModelInfo | null> {
+    return current?.info ?? null;
+  },
+
+  /** [texts.length × dims] row-major, transferred. */
+  async embed(texts: string[], kind: TextKind, signal?: AbortSignal): Promise<Float32Array> {
+    const vectors = await loaded().embed(texts, kind, signal);
+    return Comlink.transfer(vectors, [vectors.buffer]);
+  },
+
+  async countTokens(texts: string[], kind: TextKind): Promise<Int32Array> {
+    return loaded().countTokens(texts, kind);
+  },
+
+  async hiddenStates(
+    texts: string[],
+    kind: TextKind,
+    signal?: AbortSignal,
+  ): Promise<HiddenStatesResult> {
+    const { tokens, hidden, data } = await loaded().hiddenStates(texts, kind, signal);
+    const result: HiddenStatesResult = {
+      batch: tokens.batch,
+      seq: tokens.seq,
+      hidden,
+      inputIds: tokens.inputIds,
+      attentionMask: tokens.attentionMask,
+      lengths: tokens.lengths,
+      data,
+    };
+    return Comlink.transfer(result, [data.buffer]);
+  },
+
+  async dispose(): Promise<void> {
+    const previous = current;
+    current = null;
+    await previous?.dispose();
+  },
+};
+
+export type EmbedApi = typeof api;
+Comlink.expose(api);
