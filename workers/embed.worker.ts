@@ -12,6 +12,13 @@ import {
   type ModelSource,
   type TextKind,
 } from '../src/core/embed/runtime/index.ts';
+import {
+  chooseDevice,
+  measureTokensPerSecond,
+  type DeviceChoice,
+  type DevicePreference,
+  type WebGpuStatus,
+} from '../src/core/embed/device/index.ts';
 import type { ProgressCallback } from '../src/core/progress.ts';
 
 configureRuntime({ wasmPaths: { wasm: ortWasm, mjs: ortWasmMjs } });
@@ -47,6 +54,38 @@ const api = {
     await previous?.dispose();
     current = await EmbeddingModel.load(source, options, { signal, onProgress });
     return current.info;
+  },
+
+  /**
+   * Decides the device for a model: forced, remembered, or measured on `sample` (a few of the
+   * corpus's texts) on both devices with the actual model. Loads its own short-lived copies.
+   */
+  async chooseDevice(
+    source: ModelSource,
+    options: EmbeddingOptions,
+    preference: DevicePreference,
+    sample: string[],
+    webgpu: WebGpuStatus,
+    remembered?: DeviceChoice,
+    signal?: AbortSignal,
+  ): Promise<DeviceChoice> {
+    return chooseDevice(preference, {
+      webgpu,
+      ...(remembered ? { remembered } : {}),
+      measure: (device) =>
+        measureTokensPerSecond(
+          device,
+          async (d) => {
+            const model = await EmbeddingModel.load(source, { ...options, device: d }, { signal });
+            return {
+              countTokens: (texts) => model.countTokens(texts, 'document'),
+              embed: (texts) => model.embed(texts, 'document', signal),
+              dispose: () => model.dispose(),
+            };
+          },
+          { sample, ...(signal ? { signal } : {}) },
+        ),
+    });
   },
 
   async info(): Promise<EmbeddingModelInfo | null> {

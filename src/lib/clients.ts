@@ -1,4 +1,5 @@
 import type { EmbedApi } from '../../workers/embed.worker.ts';
+import type { IndexApi } from '../../workers/index.worker.ts';
 import type { PrepareApi } from '../../workers/prepare.worker.ts';
 import { WorkerClient } from './worker-client.ts';
 
@@ -22,4 +23,15 @@ export const embedClient = new WorkerClient<EmbedApi>(
     }),
   // One ONNX Runtime call cannot be interrupted; a long batch on a slow device is killed instead.
   { name: 'embed worker', hardCancelAfterMs: 10_000 },
+);
+
+/** The search worker: exact top-k over stored embedding sets, kept in memory between queries. */
+export const indexClient = new WorkerClient<IndexApi>(
+  () =>
+    new Worker(new URL('../../workers/index.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'lumina-index',
+    }),
+  // A scan checks for aborts between blocks; only a stuck read of IndexedDB needs the hard stop.
+  { name: 'index worker', hardCancelAfterMs: 5_000 },
 );

@@ -1,6 +1,6 @@
 import type { TextChunk } from '../types.ts';
 import { putDatasetCounters, requireDataset } from './datasets.ts';
-import { prefixRange } from './keys.ts';
+import { prefixRange, prefixRangeAfter } from './keys.ts';
 import { pageByPrefix } from './paging.ts';
 import type { ChunkRecord } from './records.ts';
 import type { LuminaDatabase } from './schema.ts';
@@ -130,4 +130,24 @@ export function iterateChunks(
     batchSize,
     signal,
   );
+}
+
+/**
+ * Up to `limit` chunks in id order that come after chunk `afterId` (from the first chunk when
+ * undefined): one page of a listing that can be resumed from a saved position.
+ */
+export async function listChunksAfter(
+  db: LuminaDatabase,
+  datasetId: string,
+  afterId: string | undefined,
+  limit: number,
+): Promise<ChunkRecord[]> {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(`limit must be a positive integer, got ${limit}.`);
+  }
+  const range =
+    afterId === undefined
+      ? prefixRange(datasetId)
+      : prefixRangeAfter([datasetId], [datasetId, afterId]);
+  return db.getAll('chunks', range, limit);
 }

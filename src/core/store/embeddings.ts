@@ -1,7 +1,7 @@
 import { requireDataset } from './datasets.ts';
 import { prefixRange } from './keys.ts';
 import { pageByPrefix } from './paging.ts';
-import { EMBEDDING_BLOCK_ROWS, type EmbeddingBlockRecord } from './records.ts';
+import { EMBEDDING_BLOCK_ROWS, type EmbeddingBlockRecord, type JobRecord } from './records.ts';
 import type { LuminaDatabase } from './schema.ts';
 import { requestEach, writeTransaction } from './transaction.ts';
 
@@ -69,6 +69,43 @@ export async function putEmbeddingBlocks(
       );
     },
   );
+}
+
+/**
+ * Stores blocks and the job that produced them in one transaction, so a job's cursor never
+ * claims rows that are not stored, nor are rows stored that the cursor does not know about.
+ * Returns the job as saved (`updatedAt` set to now).
+ */
+export async function putEmbeddingProgress(
+  db: LuminaDatabase,
+  blocks: readonly EmbeddingBlockRecord[],
+  job: JobRecord,
+): Promise<JobRecord> {
+  blocks.forEach(checkBlock);
+  for (const block of blocks) {
+    if (block.datasetId !== job.datasetId) {
+      throw new Error(
+        `Embedding block of dataset ${block.datasetId} saved with a job of dataset ${job.datasetId}.`,
+      );
+    }
+  }
+  const saved = { ...job, updatedAt: Date.now() };
+  let datasetName = job.datasetId;
+  await writeTransaction(
+    db,
+    ['datasets', 'embeddingBlocks', 'jobs'],
+    () => `saving ${blocks.length} embedding blocks of job ${job.id} to dataset '${datasetName}'`,
+    async (tx) => {
+      const dataset = await requireDataset(tx.objectStore('datasets'), job.datasetId);
+      datasetName = dataset.name;
+      const store = tx.objectStore('embeddingBlocks');
+      await requestEach(blocks, (block) =>
+        store.put({ ...block, vectors: ownBuffer(block.vectors) }),
+      );
+      await tx.objectStore('jobs').put(saved);
+    },
+  );
+  return saved;
 }
 
 export function getEmbeddingBlock(

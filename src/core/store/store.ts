@@ -205,10 +205,27 @@ export class LuminaStore {
     return chunks.iterateChunks(this.db, datasetId, batchSize, signal);
   }
 
+  /** Chunks after `afterId` in id order, at most `limit`: a resumable page of the listing. */
+  listChunksAfter(
+    datasetId: string,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<ChunkRecord[]> {
+    return chunks.listChunksAfter(this.db, datasetId, afterId, limit);
+  }
+
   // Embedding blocks
 
   putEmbeddingBlocks(blocks: readonly EmbeddingBlockRecord[]): Promise<void> {
     return embeddings.putEmbeddingBlocks(this.db, blocks);
+  }
+
+  /** Blocks and the job's new state in one transaction (see `putEmbeddingProgress`). */
+  putEmbeddingProgress(
+    blocks: readonly EmbeddingBlockRecord[],
+    job: JobRecord,
+  ): Promise<JobRecord> {
+    return embeddings.putEmbeddingProgress(this.db, blocks, job);
   }
 
   getEmbeddingBlock(

@@ -1,0 +1,24 @@
+export { BlockWriter, idsInRows } from './block-writer.ts';
+export {
+  DOCUMENT_WINDOW,
+  docIdOfChunk,
+  writeDocumentAverages,
+  type DocumentAveragesResult,
+} from './document-averages.ts';
+export { cancelEmbedJob, embedDataset, getEmbedJob } from './embed-dataset.ts';
+export { BUDGET_DATASET_ID, idbBudgetStore } from './idb-budget-store.ts';
+export {
+  documentSetId,
+  EMBED_JOB_KIND,
+  embedJobId,
+  readEmbedCursor,
+  type EmbedJobCursor,
+} from './job-record.ts';
+export { runnerFromModel } from './runner-from-model.ts';
+export type {
+  EmbedControl,
+  EmbedDatasetOptions,
+  EmbedDatasetResult,
+  EmbeddingRunner,
+  EmbedProgress,
+} from './types.ts';
