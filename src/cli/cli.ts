@@ -1,7 +1,16 @@
 import { UsageError, type CliIo, type Command } from './cli-types.ts';
+import { embedCommand } from './embed.ts';
 import { modelInitCommand } from './model-init.ts';
 
 const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>> = {
+  embed: {
+    '': {
+      run: embedCommand,
+      summary:
+        'embed <files|dirs…> --model <dir> --out <bundle.lumina> [--device auto|wasm|webgpu] ' +
+        '[--chunk-tokens N] [--overlap N] [--batch-tokens N]  embed files into a bundle (resumable)',
+    },
+  },
   model: {
     init: {
       run: modelInitCommand,
@@ -19,25 +28,30 @@ const defaultIo: CliIo = {
 
 /** Runs `lumina <group> <command> [options]` and returns the process exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
-  const [group, name, ...rest] = argv;
+  const [group, ...after] = argv;
   if (group === undefined || group === '--help' || group === 'help') {
     io.stdout(usage());
     return 0;
   }
+  // A group with a '' entry is a command of its own (`lumina embed <files…>`).
+  const single = COMMANDS[group]?.[''] !== undefined;
+  const name = single ? '' : after[0];
+  const rest = single ? after : after.slice(1);
   const command = COMMANDS[group]?.[name ?? ''];
   if (!command) {
     io.stderr(`Unknown command "${[group, name].filter(Boolean).join(' ')}".\n${usage()}`);
     return 2;
   }
+  const label = [group, name].filter(Boolean).join(' ');
   try {
     await command.run(rest, io);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`lumina ${group} ${name}: ${error.message}\nUsage: lumina ${command.summary}`);
+      io.stderr(`lumina ${label}: ${error.message}\nUsage: lumina ${command.summary}`);
       return 2;
     }
-    io.stderr(`lumina ${group} ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    io.stderr(`lumina ${label}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
 }

@@ -31,13 +31,22 @@ function isSoft(ch: string): boolean {
   return SOFT.test(ch);
 }
 
-/** Case-, width- and accent-insensitive key of a string, without whitespace. */
+/**
+ * Case-, width- and accent-insensitive key of a string, without whitespace. Folded one source
+ * character at a time, so a visible character whose compatibility form is only a space and
+ * marks (U+1FCD GREEK PSILI AND VARIA → " ̓̀") keeps a key of its own and can still be found.
+ */
 function foldKey(text: string, out: number[] = []): number[] {
-  const folded = text.normalize('NFKD').toLowerCase().normalize('NFKD');
-  for (const ch of folded) {
-    if (COMBINING_MARK.test(ch) || IGNORABLE.test(ch) || isSoft(ch)) continue;
-    // Lowercasing a whole word turns a final capital sigma into ς, a lone one into σ.
-    out.push(ch === 'ς' ? 0x3c3 : (ch.codePointAt(0) ?? 0));
+  for (const source of text) {
+    if (COMBINING_MARK.test(source) || IGNORABLE.test(source) || isSoft(source)) continue;
+    const before = out.length;
+    const folded = source.normalize('NFKD').toLowerCase().normalize('NFKD');
+    for (const ch of folded) {
+      if (COMBINING_MARK.test(ch) || IGNORABLE.test(ch) || isSoft(ch)) continue;
+      // Lowercasing turns a final capital sigma into ς in some contexts, σ in others.
+      out.push(ch === 'ς' ? 0x3c3 : (ch.codePointAt(0) ?? 0));
+    }
+    if (out.length === before) out.push(source.codePointAt(0) ?? 0);
   }
   return out;
 }
