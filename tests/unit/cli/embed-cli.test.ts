@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,8 +9,7 @@ import { embed, type EmbedReport } from '../../../src/cli/embed.ts';
 import { readBundle } from '../../../src/core/bundle/index.ts';
 import { EmbeddingModel } from '../../../src/core/embed/runtime/index.ts';
 import { isAbortError } from '../../../src/core/abort.ts';
-import { buildSeededModelFolder } from '../../../src/core/model/index.ts';
-import { minilmDir } from '../../support/shared-data.ts';
+import { tinySeededModel } from '../../support/shared-data.ts';
 
 let root: string;
 let modelDir: string;
@@ -26,23 +24,7 @@ const paragraph = (topic: string) =>
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'lumina-embed-cli-'));
   modelDir = path.join(root, 'tiny-bert');
-  const config = JSON.parse(readFileSync(path.join(minilmDir, 'config.json'), 'utf8')) as object;
-  const folder = await buildSeededModelFolder({
-    configJson: {
-      ...config,
-      num_hidden_layers: 2,
-      hidden_size: 32,
-      num_attention_heads: 4,
-      intermediate_size: 64,
-    },
-    seed: 7,
-    tokenizerFiles: new Map(
-      ['tokenizer.json', 'tokenizer_config.json'].map((name) => [
-        name,
-        new Uint8Array(readFileSync(path.join(minilmDir, name))),
-      ]),
-    ),
-  });
+  const folder = await tinySeededModel(7);
   for (const [relative, bytes] of folder.files) {
     await mkdir(path.dirname(path.join(modelDir, relative)), { recursive: true });
     await writeFile(path.join(modelDir, relative), bytes);

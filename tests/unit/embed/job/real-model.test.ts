@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   embedDataset,
@@ -8,9 +6,8 @@ import {
   type EmbeddingRunner,
 } from '../../../../src/core/embed/job/index.ts';
 import { EmbeddingModel } from '../../../../src/core/embed/runtime/index.ts';
-import { buildSeededModelFolder } from '../../../../src/core/model/index.ts';
 import type { LuminaStore } from '../../../../src/core/store/index.ts';
-import { minilmDir } from '../../../support/shared-data.ts';
+import { tinySeededModel } from '../../../support/shared-data.ts';
 import { openTestStore, readSet, seedCorpus, setDiff } from './fixtures.ts';
 
 /**
@@ -21,23 +18,7 @@ let model: EmbeddingModel;
 let store: LuminaStore;
 
 beforeAll(async () => {
-  const config = JSON.parse(readFileSync(join(minilmDir, 'config.json'), 'utf8')) as object;
-  const folder = await buildSeededModelFolder({
-    configJson: {
-      ...config,
-      num_hidden_layers: 2,
-      hidden_size: 32,
-      num_attention_heads: 4,
-      intermediate_size: 64,
-    },
-    seed: 5,
-    tokenizerFiles: new Map(
-      ['tokenizer.json', 'tokenizer_config.json'].map((name) => [
-        name,
-        new Uint8Array(readFileSync(join(minilmDir, name))),
-      ]),
-    ),
-  });
+  const folder = await tinySeededModel(5);
   model = await EmbeddingModel.load(
     { kind: 'files', files: folder.files, name: 'tiny' },
     { maxTokens: 64 },

@@ -1,16 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddingModel } from '../../../../src/core/embed/runtime/index.ts';
 import {
-  buildSeededModelFolder,
   decodeSafetensors,
   tensorToFloat32,
   type ModelFolder,
 } from '../../../../src/core/model/index.ts';
-import { minilmDir } from '../../../support/shared-data.ts';
+import { tinySeededModel } from '../../../support/shared-data.ts';
 import {
   meanPool,
   referenceBertForward,
@@ -30,23 +27,7 @@ let baseUrl: string;
 const requested: string[] = [];
 
 beforeAll(async () => {
-  const config = JSON.parse(readFileSync(join(minilmDir, 'config.json'), 'utf8')) as object;
-  folder = await buildSeededModelFolder({
-    configJson: {
-      ...config,
-      num_hidden_layers: 2,
-      hidden_size: 32,
-      num_attention_heads: 4,
-      intermediate_size: 64,
-    },
-    seed: 3,
-    tokenizerFiles: new Map(
-      ['tokenizer.json', 'tokenizer_config.json'].map((name) => [
-        name,
-        new Uint8Array(readFileSync(join(minilmDir, name))),
-      ]),
-    ),
-  });
+  folder = await tinySeededModel(3);
   weights = new Map();
   const safetensors = folder.files.get('model.safetensors');
   if (!safetensors) throw new Error('no model.safetensors');
