@@ -19,11 +19,70 @@ import {
   type DevicePreference,
   type WebGpuStatus,
 } from '../src/core/embed/device/index.ts';
+import {
+  cancelEmbedJob,
+  embedDataset,
+  getEmbedJob,
+  idbBudgetStore,
+  runnerFromModel,
+  type EmbedDatasetResult,
+  type EmbedJobCursor,
+  type EmbedProgress,
+} from '../src/core/embed/job/index.ts';
 import type { ProgressCallback } from '../src/core/progress.ts';
+import { openStore, type JobRecord, type LuminaStore } from '../src/core/store/index.ts';
 
 configureRuntime({ wasmPaths: { wasm: ortWasm, mjs: ortWasmMjs } });
 
 let current: EmbeddingModel | null = null;
+/** Identifies what `current` was loaded from, so a job reuses it instead of loading again. */
+let currentKey: string | null = null;
+
+let storePromise: Promise<LuminaStore> | null = null;
+const store = (): Promise<LuminaStore> => (storePromise ??= openStore());
+
+/** A files source is keyed by its name and file sizes: the Map itself does not survive cloning. */
+function sourceKey(source: ModelSource, options: EmbeddingOptions): string {
+  const where =
+    source.kind === 'hub'
+      ? [source.id, source.revision ?? '']
+      : source.kind === 'url'
+        ? [source.baseUrl]
+        : [
+            source.name ?? '',
+            ...[...source.files].map(
+              ([path, file]) => `${path}:${file instanceof Blob ? file.size : file.byteLength}`,
+            ),
+          ];
+  return JSON.stringify([source.kind, ...where, options]);
+}
+
+async function ensureModel(
+  source: ModelSource,
+  options: EmbeddingOptions,
+  signal?: AbortSignal,
+  onProgress?: ProgressCallback,
+  reload = false,
+): Promise<EmbeddingModel> {
+  const key = sourceKey(source, options);
+  if (!reload && current && currentKey === key) return current;
+  const previous = current;
+  current = null;
+  currentKey = null;
+  await previous?.dispose();
+  current = await EmbeddingModel.load(source, options, { signal, onProgress });
+  currentKey = key;
+  return current;
+}
+
+/** Which embedding set a job writes, and how it runs. */
+export interface EmbedJobOptions {
+  setId: string;
+  /** Padded tokens per batch to start from. */
+  tokenBudget: number;
+  /** Continue the set's unfinished job instead of starting over. */
+  resume: boolean;
+}
 
 function loaded(): EmbeddingModel {
   if (!current) throw new Error('No embedding model is loaded: load one first.');
@@ -49,11 +108,61 @@ const api = {
     signal?: AbortSignal,
     onProgress?: ProgressCallback,
   ): Promise<EmbeddingModelInfo> {
-    const previous = current;
-    current = null;
-    await previous?.dispose();
-    current = await EmbeddingModel.load(source, options, { signal, onProgress });
-    return current.info;
+    return (await ensureModel(source, options, signal, onProgress, true)).info;
+  },
+
+  /** Like `load`, but keeps the loaded model when it came from the same source and options. */
+  async use(
+    source: ModelSource,
+    options: EmbeddingOptions = {},
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<EmbeddingModelInfo> {
+    return (await ensureModel(source, options, signal, onProgress)).info;
+  },
+
+  /**
+   * Embeds every chunk of a dataset with the model from `source` (loaded unless it already is),
+   * storing each batch as it finishes. Aborting pauses the job; `resume` continues it.
+   */
+  async embedDataset(
+    datasetId: string,
+    source: ModelSource,
+    options: EmbeddingOptions,
+    jobOptions: EmbedJobOptions,
+    signal?: AbortSignal,
+    onProgress?: (event: EmbedProgress) => void,
+  ): Promise<EmbedDatasetResult> {
+    const model = await ensureModel(source, options, signal);
+    const s = await store();
+    return embedDataset(
+      s,
+      datasetId,
+      runnerFromModel(model),
+      {
+        setId: jobOptions.setId,
+        tokenBudget: jobOptions.tokenBudget,
+        maxTokens: model.info.maxTokens,
+        resume: jobOptions.resume,
+      },
+      {
+        ...(signal ? { signal } : {}),
+        ...(onProgress ? { onProgress } : {}),
+        budgetStore: idbBudgetStore(s),
+      },
+    );
+  },
+
+  async embedJobStatus(
+    datasetId: string,
+    setId: string,
+  ): Promise<{ job: JobRecord; cursor: EmbedJobCursor } | undefined> {
+    return getEmbedJob(await store(), datasetId, setId);
+  },
+
+  /** Discards a job and its partial vectors; abort a running `embedDataset` first. */
+  async cancelEmbedJob(datasetId: string, setId: string): Promise<void> {
+    await cancelEmbedJob(await store(), datasetId, setId);
   },
 
   /**
@@ -123,6 +232,7 @@ const api = {
   async dispose(): Promise<void> {
     const previous = current;
     current = null;
+    currentKey = null;
     await previous?.dispose();
   },
 };

@@ -30,7 +30,9 @@ export class LibraryState {
   files = $state<FileRecord[]>([]);
   documents = $state<DocumentRecord[]>([]);
   page = $state(0);
-  opened = $state<{ doc: DocumentRecord; chunks: ChunkRecord[] } | null>(null);
+  opened = $state<{ doc: DocumentRecord; chunks: ChunkRecord[]; activeChunk?: number } | null>(
+    null,
+  );
   outcomes = $state<FileOutcome[]>([]);
   ingestOptions = $state<IngestOptions>({ txtMode: 'whole', csvHeader: 'auto' });
   chunkOptions = $state<ChunkOptions>({ ...defaultChunkOptions });
@@ -170,12 +172,19 @@ export class LibraryState {
     if (this.opened) await this.openDocument(this.opened.doc.id);
   }
 
-  async openDocument(docId: string): Promise<void> {
+  /** Opens a document, with the chunk of index `activeChunk` highlighted (default the first). */
+  async openDocument(docId: string, activeChunk?: number): Promise<void> {
     const datasetId = this.selectedId;
     if (!datasetId) return;
     const store = await pageStore();
     const doc = await store.getDocument(datasetId, docId);
-    this.opened = doc ? { doc, chunks: await store.listChunks(datasetId, docId) } : null;
+    this.opened = doc
+      ? {
+          doc,
+          chunks: await store.listChunks(datasetId, docId),
+          ...(activeChunk === undefined ? {} : { activeChunk }),
+        }
+      : null;
   }
 
   /** Tokenizers offered: built in, served model folders (dev and tests), imported ones. */

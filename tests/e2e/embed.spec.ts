@@ -1,0 +1,224 @@
+import { chromium, expect, test, type Page } from '@playwright/test';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { buildSeededModelFolder } from '../../src/core/model/index.ts';
+import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
+import { baseURL, sharedDir, waitForJobDone } from './helpers.ts';
+
+const MODEL_NAME = 'tiny-minilm';
+const DOCUMENTS = 300;
+const TOPICS = ['proteins', 'galaxies', 'volcanoes', 'enzymes', 'glaciers', 'neurons', 'comets'];
+const VERBS = ['shape', 'warm', 'slow', 'trigger', 'reveal', 'limit', 'predict'];
+const OBJECTS = ['climate', 'memory', 'growth', 'orbits', 'erosion', 'signals', 'metabolism'];
+
+/** The MiniLM layout with seeded random weights, shrunk so it embeds quickly on WASM. */
+async function writeTinyModel(root: string): Promise<string> {
+  const minilm = join(sharedDir, 'models/all-MiniLM-L6-v2');
+  const tokenizerFiles = new Map<string, Uint8Array>();
+  for (const name of [
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'special_tokens_map.json',
+    'vocab.txt',
+  ])
+    tokenizerFiles.set(name, readFileSync(join(minilm, name)));
+  const config = JSON.parse(readFileSync(join(minilm, 'config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const folder = await buildSeededModelFolder({
+    configJson: {
+      ...config,
+      num_hidden_layers: 2,
+      hidden_size: 32,
+      num_attention_heads: 4,
+      intermediate_size: 64,
+    },
+    seed: 7,
+    tokenizerFiles,
+  });
+  const dir = join(root, MODEL_NAME);
+  for (const [path, bytes] of folder.files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), bytes);
+  }
+  return dir;
+}
+
+function documentText(i: number): string {
+  const pick = (list: string[], n: number) => list[n % list.length] ?? '';
+  return `Note ${i}: ${pick(TOPICS, i)} ${pick(VERBS, i * 3 + 1)} ${pick(OBJECTS, i * 5 + 2)} in sample ${i * 17} while ${pick(TOPICS, i + 3)} ${pick(VERBS, i)} ${pick(OBJECTS, i + 1)}.`;
+}
+
+const jsonl = Array.from({ length: DOCUMENTS }, (_, i) =>
+  JSON.stringify({ _id: `d${String(i).padStart(3, '0')}`, text: documentText(i) }),
+).join('\n');
+
+async function openApp(profile: string) {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath(),
+    args: chromiumArgs(),
+    headless: true,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(baseURL);
+  await expect(page.getByRole('heading', { name: 'Lumina' })).toBeVisible();
+  await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
+  return { context, page };
+}
+
+/** A dataset with the documents, chunked with the MiniLM tokenizer into one chunk each. */
+async function createChunkedDataset(page: Page, name: string): Promise<void> {
+  await page.getByLabel('New dataset name').fill(name);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByTestId('dataset-title')).toHaveText(name);
+  await page.getByTestId('file-input').setInputFiles({
+    name: 'notes.jsonl',
+    mimeType: 'application/x-ndjson',
+    buffer: Buffer.from(jsonl),
+  });
+  await waitForJobDone(page);
+  await page.getByTestId('tokenizer-select').selectOption({ label: 'all-MiniLM-L6-v2' });
+  await page.getByTestId('chunk-tokens').fill('128');
+  await page.getByTestId('chunk-overlap').fill('0');
+  await page.getByRole('button', { name: 'Chunk dataset' }).click();
+  await waitForJobDone(page);
+  await expect(page.getByTestId('dataset-counts')).toContainText(
+    `${DOCUMENTS} documents · ${DOCUMENTS} chunks`,
+  );
+}
+
+/** Picks the model folder and WASM; a budget of one chunk per batch makes many small batches. */
+async function chooseModel(page: Page, modelDir: string): Promise<void> {
+  await page.getByTestId('model-kind').selectOption('folder');
+  await page.getByTestId('model-folder-input').setInputFiles(modelDir);
+  await expect(page.getByTestId('model-folder-name')).toContainText(MODEL_NAME);
+  await page.getByTestId('device-select').selectOption('wasm');
+  await page.getByTestId('token-budget').fill('16');
+}
+
+interface StoredSet {
+  chunkIds: string[];
+  vectors: Record<string, number[]>;
+  datasetChunks: number;
+}
+
+/** Reads the set's blocks straight from IndexedDB, as nothing in the app exposes them. */
+function readSet(page: Page, datasetName: string): Promise<StoredSet> {
+  return page.evaluate(
+    async ({ datasetName, setId }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('lumina');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error ?? new Error('open failed'));
+      });
+      const all = <T>(store: string) =>
+        new Promise<T[]>((resolve, reject) => {
+          const request = db.transaction(store).objectStore(store).getAll();
+          request.onsuccess = () => resolve(request.result as T[]);
+          request.onerror = () => reject(request.error ?? new Error('read failed'));
+        });
+      const datasets = await all<{ id: string; name: string; chunkCount: number }>('datasets');
+      const dataset = datasets.find((d) => d.name === datasetName);
+      if (!dataset) throw new Error(`no dataset ${datasetName}`);
+      type Block = {
+        datasetId: string;
+        setId: string;
+        blockIndex: number;
+        dims: number;
+        count: number;
+        vectors: Float32Array;
+        chunkIds: string[];
+      };
+      const blocks = (await all<Block>('embeddingBlocks'))
+        .filter((b) => b.datasetId === dataset.id && b.setId === setId)
+        .sort((a, b) => a.blockIndex - b.blockIndex);
+      const chunkIds: string[] = [];
+      const vectors: Record<string, number[]> = {};
+      for (const block of blocks) {
+        for (let row = 0; row < block.count; row++) {
+          const id = block.chunkIds[row] ?? '';
+          chunkIds.push(id);
+          vectors[id] = Array.from(
+            block.vectors.subarray(row * block.dims, (row + 1) * block.dims),
+          );
+        }
+      }
+      db.close();
+      return { chunkIds, vectors, datasetChunks: dataset.chunkCount };
+    },
+    { datasetName, setId: MODEL_NAME },
+  );
+}
+
+test('embed with a picked model folder, survive a closed tab mid-job, resume, and search', async () => {
+  test.setTimeout(300_000);
+  const root = mkdtempSync(join(tmpdir(), 'lumina-embed-'));
+  const profile = join(root, 'profile');
+  try {
+    const modelDir = await writeTinyModel(root);
+    let { context, page } = await openApp(profile);
+    await createChunkedDataset(page, 'Notes');
+    await chooseModel(page, modelDir);
+
+    // Auto measures the model on each device and says which it took and why.
+    await page.getByTestId('device-select').selectOption('auto');
+    await page.getByRole('button', { name: 'Measure devices' }).click();
+    await expect(page.getByTestId('device-choice')).toContainText('WASM', { timeout: 120_000 });
+    await page.getByTestId('device-select').selectOption('wasm');
+
+    await page.getByRole('button', { name: 'Start embedding' }).click();
+    await expect
+      .poll(async () => Number((await page.getByTestId('embed-done').textContent()) ?? 0), {
+        intervals: [20],
+        timeout: 120_000,
+      })
+      .toBeGreaterThan(DOCUMENTS * 0.2);
+    await context.close();
+
+    ({ context, page } = await openApp(profile));
+    await expect(page.getByTestId('dataset-title')).toHaveText('Notes');
+    await expect(page.getByTestId('embed-unfinished')).toContainText(MODEL_NAME);
+    await expect(page.getByRole('button', { name: 'Resume' })).toBeVisible();
+    await chooseModel(page, modelDir);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect(page.getByTestId('embed-notice')).toContainText(`Embedded ${DOCUMENTS} chunks`, {
+      timeout: 120_000,
+    });
+    await expect(page.getByTestId('embed-unfinished')).toHaveCount(0);
+
+    const resumed = await readSet(page, 'Notes');
+    expect(resumed.datasetChunks).toBe(DOCUMENTS);
+    expect(resumed.chunkIds).toHaveLength(DOCUMENTS);
+    expect(new Set(resumed.chunkIds).size).toBe(DOCUMENTS);
+
+    // The text of a document is its own nearest neighbour (cosine 1).
+    await page.getByTestId('search-query').fill(documentText(42));
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const first = page.getByTestId('search-hit').first();
+    await expect(first).toContainText('d042');
+    await expect(first).toContainText('1.000');
+    await first.click();
+    await expect(page.getByTestId('chunk-highlight')).toContainText('Note 42:');
+
+    // The same documents embedded without interruption give the same vectors.
+    await createChunkedDataset(page, 'Notes again');
+    await chooseModel(page, modelDir);
+    await page.getByRole('button', { name: 'Start embedding' }).click();
+    await expect(page.getByTestId('embed-notice')).toContainText(`Embedded ${DOCUMENTS} chunks`, {
+      timeout: 120_000,
+    });
+    const uninterrupted = await readSet(page, 'Notes again');
+    expect(new Set(uninterrupted.chunkIds)).toEqual(new Set(resumed.chunkIds));
+    for (const id of resumed.chunkIds) {
+      const a = resumed.vectors[id] ?? [];
+      const b = uninterrupted.vectors[id] ?? [];
+      expect(a).toHaveLength(32);
+      expect(Math.max(...a.map((x, i) => Math.abs(x - (b[i] ?? Infinity))))).toBeLessThan(1e-6);
+    }
+    await context.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  }
+});
