@@ -323,6 +323,8 @@ describe('embed worker on a Lumina-written model folder', () => {
         Comlink.proxy((event: Progress) => events.push(event)),
       ),
     );
+    // Progress comes over the callback's own port, so the last event may trail the result.
+    await expect.poll(() => events.at(-1)?.status).toBe('done');
     expect(events.at(-1)).toMatchObject({ status: 'done', fraction: 1 });
     const fractions = events.map((event) => event.fraction);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
