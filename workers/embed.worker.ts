@@ -4,9 +4,12 @@ import * as Comlink from 'comlink';
 import ortWasmMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import '../src/lib/comlink-abort.ts';
+import type { SemanticChunkOptions } from '../src/core/chunk/index.ts';
 import {
   configureRuntime,
   EmbeddingModel,
+  loadModelTokenCounter,
+  modelFolderFiles,
   type EmbeddingModelInfo,
   type EmbeddingOptions,
   type ModelSource,
@@ -25,12 +28,20 @@ import {
   getEmbedJob,
   idbBudgetStore,
   runnerFromModel,
+  type ModelIdentity,
   type EmbedDatasetResult,
   type EmbedJobCursor,
   type EmbedProgress,
 } from '../src/core/embed/job/index.ts';
+import {
+  chunkDatasetSemantic,
+  type SemanticDatasetControl,
+} from '../src/core/pipeline/chunk-dataset-semantic.ts';
+import type { ChunkDatasetResult } from '../src/core/pipeline/chunk-dataset.ts';
+import { sha256OfBlob } from '../src/core/hash.ts';
 import type { ProgressCallback } from '../src/core/progress.ts';
 import { openStore, type JobRecord, type LuminaStore } from '../src/core/store/index.ts';
+import type { TokenCounter } from '../src/core/tokenizer/index.ts';
 
 configureRuntime({ wasmPaths: { wasm: ortWasm, mjs: ortWasmMjs } });
 
@@ -73,6 +84,64 @@ async function ensureModel(
   current = await EmbeddingModel.load(source, options, { signal, onProgress });
   currentKey = key;
   return current;
+}
+
+/** The loaded model's tokenizer with offsets, read once per model source. */
+let counter: { key: string; counter: Promise<TokenCounter> } | null = null;
+
+function modelCounter(source: ModelSource, options: EmbeddingOptions): Promise<TokenCounter> {
+  const key = sourceKey(source, options);
+  if (counter?.key !== key) {
+    const loading = loadModelTokenCounter(source);
+    // A failed read is retried next time instead of being remembered.
+    loading.catch(() => {
+      if (counter?.counter === loading) counter = null;
+    });
+    counter = { key, counter: loading };
+  }
+  return counter.counter;
+}
+
+/** Hashes of the ONNX files that ran, by `sourceKey`, so a model is hashed once per load. */
+const identities = new Map<string, Promise<ModelIdentity>>();
+
+/**
+ * Which weights ran, for the job record and so for exported bundles: the Hub revision, or the
+ * sha256 of the folder's ONNX file (read again from memory or the local server, never the net).
+ */
+function modelIdentity(
+  source: ModelSource,
+  options: EmbeddingOptions,
+  onnxFile: string,
+  signal?: AbortSignal,
+): Promise<ModelIdentity> {
+  if (source.kind === 'hub') {
+    return Promise.resolve({ revision: source.revision ?? 'main', weightsSha256: null });
+  }
+  const key = sourceKey(source, options);
+  let hashing = identities.get(key);
+  if (!hashing) {
+    hashing = (async (): Promise<ModelIdentity> => {
+      let weights: Blob | undefined;
+      if (source.kind === 'files') {
+        const file = modelFolderFiles(source.files).get(onnxFile);
+        if (file)
+          weights = file instanceof Blob ? file : new Blob([file as Uint8Array<ArrayBuffer>]);
+      } else {
+        const response = await fetch(
+          new URL(onnxFile, new URL(source.baseUrl, self.location.href)),
+        );
+        if (response.ok) weights = await response.blob();
+      }
+      return {
+        revision: null,
+        weightsSha256: weights ? await sha256OfBlob(weights, signal) : null,
+      };
+    })();
+    identities.set(key, hashing);
+    hashing.catch(() => identities.delete(key));
+  }
+  return hashing;
 }
 
 /** Which embedding set a job writes, and how it runs. */
@@ -134,11 +203,12 @@ const api = {
     onProgress?: (event: EmbedProgress) => void,
   ): Promise<EmbedDatasetResult> {
     const model = await ensureModel(source, options, signal);
+    const identity = await modelIdentity(source, options, model.info.onnxFile, signal);
     const s = await store();
     return embedDataset(
       s,
       datasetId,
-      runnerFromModel(model),
+      runnerFromModel(model, model.info.name, identity),
       {
         setId: jobOptions.setId,
         tokenBudget: jobOptions.tokenBudget,
@@ -150,6 +220,35 @@ const api = {
         ...(onProgress ? { onProgress } : {}),
         budgetStore: idbBudgetStore(s),
       },
+    );
+  },
+
+  /**
+   * Re-chunks a dataset where the model's sentence embeddings change most, measuring chunks in
+   * the model's own tokens; loads the model from `source` unless it already is.
+   */
+  async chunkSemantic(
+    datasetId: string,
+    source: ModelSource,
+    embeddingOptions: EmbeddingOptions,
+    chunkOptions: SemanticChunkOptions,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<ChunkDatasetResult> {
+    const model = await ensureModel(source, embeddingOptions, signal);
+    const tokens = await modelCounter(source, embeddingOptions);
+    const control: SemanticDatasetControl = {
+      modelName: model.info.name,
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    };
+    return chunkDatasetSemantic(
+      await store(),
+      datasetId,
+      chunkOptions,
+      tokens,
+      (texts) => model.embed(texts, 'document', signal),
+      control,
     );
   },
 

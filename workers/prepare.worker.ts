@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink';
 import '../src/lib/comlink-abort.ts';
+import { bundleFromStore, writeBundle } from '../src/core/bundle/index.ts';
 import { chunkText, type ChunkOptions } from '../src/core/chunk/index.ts';
 import type { IngestInput, IngestOptions } from '../src/core/ingest/index.ts';
 import { chunkDataset } from '../src/core/pipeline/chunk-dataset.ts';
@@ -20,7 +21,7 @@ import {
   type PreparedText,
   type PrepareOptions,
 } from '../src/core/prepare/index.ts';
-import type { ProgressCallback } from '../src/core/progress.ts';
+import { ProgressReporter, type ProgressCallback } from '../src/core/progress.ts';
 import { openStore, type LuminaStore } from '../src/core/store/index.ts';
 import type { TokenCounter } from '../src/core/tokenizer/index.ts';
 
@@ -118,6 +119,31 @@ const api = {
       format === 'parquet'
         ? await toParquet(lastPrepared)
         : new TextEncoder().encode(toJsonl(lastPrepared));
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  },
+
+  /** A finished embedding set as Lumina bundle bytes (see docs/bundle-format.md), transferred. */
+  async exportBundle(
+    datasetId: string,
+    setId: string,
+    appVersion: string,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<Uint8Array> {
+    const progress = new ProgressReporter(onProgress);
+    progress.start(`Exporting ${setId}`);
+    const reading = progress.sub(0, 0.5);
+    const writing = progress.sub(0.5, 1);
+    const input = await bundleFromStore(await store(), datasetId, setId, {
+      appVersion,
+      ...(signal ? { signal } : {}),
+      onProgress: (event) => reading(event.fraction, 1, event.message),
+    });
+    const bytes = await writeBundle(input, {
+      ...(signal ? { signal } : {}),
+      onProgress: (event) => writing(event.fraction, 1, event.message),
+    });
+    progress.finish(`${input.chunks.length} chunks exported`);
     return Comlink.transfer(bytes, [bytes.buffer]);
   },
 };

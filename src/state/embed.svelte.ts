@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink';
 import { isAbortError } from '../core/abort.ts';
+import { BUNDLE_EXTENSION } from '../core/bundle/format.ts';
 import type { DeviceChoice, DevicePreference, WebGpuStatus } from '../core/embed/device/index.ts';
 import { EMBED_JOB_KIND, readEmbedCursor, type EmbedProgress } from '../core/embed/job/index.ts';
 import {
@@ -8,12 +9,15 @@ import {
   type ModelSource,
   type Pooling,
 } from '../core/embed/runtime/index.ts';
+import type { Progress } from '../core/progress.ts';
 import type { ChunkHit } from '../core/search/index.ts';
 import type { JobState as StoredJobState } from '../core/store/index.ts';
-import { embedClient, indexClient } from '../lib/clients.ts';
+import { embedClient, indexClient, prepareClient } from '../lib/clients.ts';
+import { downloadBlob } from '../lib/download.ts';
 import { folderFiles } from '../lib/model-folder.ts';
 import { runSystemCheck } from '../lib/system-check.ts';
 import { pageStore, type LibraryState } from './library.svelte.ts';
+import { appVersion } from './system.svelte.ts';
 
 export type ModelKind = 'folder' | 'served' | 'hub';
 
@@ -72,12 +76,19 @@ export class EmbedState {
   hits = $state.raw<ChunkHit[]>([]);
   searching = $state(false);
 
+  /** The set being exported as a bundle, and how far along. */
+  exporting = $state<string | null>(null);
+  exportFraction = $state(0);
+
   private controller: AbortController | null = null;
   private generation = 0;
   /** Set while Cancel stops the job, so the stop is not announced as a pause. */
   private cancelling = false;
 
-  constructor(private readonly library: LibraryState) {}
+  constructor(private readonly library: LibraryState) {
+    // Semantic chunking in the Chunk panel embeds with the model chosen here.
+    library.embedModel = this;
+  }
 
   /** Name of the chosen model; also the id of the embedding set it writes. */
   get modelName(): string {
@@ -330,6 +341,35 @@ export class EmbedState {
       this.error = `Search failed: ${message(error)}`;
     } finally {
       this.searching = false;
+    }
+  }
+
+  /** Writes a finished set as a Lumina bundle in the prepare worker and downloads it. */
+  async exportBundle(setId: string): Promise<void> {
+    const datasetId = this.library.selectedId;
+    if (!datasetId || this.exporting) return;
+    const name = (this.library.selected?.name ?? 'dataset').replace(/[\\/:*?"<>|]+/g, '_');
+    this.exporting = setId;
+    this.exportFraction = 0;
+    this.error = null;
+    this.notice = null;
+    try {
+      const onProgress = Comlink.proxy((event: Progress) => {
+        this.exportFraction = Math.max(this.exportFraction, event.fraction);
+      });
+      const bytes = await prepareClient.call((api) =>
+        api.exportBundle(datasetId, setId, appVersion, undefined, onProgress),
+      );
+      downloadBlob(
+        bytes as Uint8Array<ArrayBuffer>,
+        `${name}${BUNDLE_EXTENSION}`,
+        'application/zip',
+      );
+      this.notice = `Exported ${setId} as ${name}${BUNDLE_EXTENSION}.`;
+    } catch (error) {
+      this.error = `Export failed: ${message(error)}`;
+    } finally {
+      this.exporting = null;
     }
   }
 

@@ -1,4 +1,10 @@
-import { defaultChunkOptions, type ChunkOptions } from '../core/chunk/index.ts';
+import {
+  defaultChunkOptions,
+  type ChunkMode,
+  type ChunkOptions,
+  type SemanticChunkOptions,
+} from '../core/chunk/index.ts';
+import type { EmbeddingOptions, ModelSource } from '../core/embed/runtime/index.ts';
 import type { IngestInput, IngestOptions } from '../core/ingest/index.ts';
 import type { FileOutcome } from '../core/pipeline/ingest-dataset.ts';
 import type { TokenizerSource } from '../core/pipeline/tokenizer-source.ts';
@@ -10,13 +16,23 @@ import {
   type FileRecord,
   type LuminaStore,
 } from '../core/store/index.ts';
-import { prepareClient } from '../lib/clients.ts';
+import { embedClient, prepareClient } from '../lib/clients.ts';
 import { JobState } from './job.svelte.ts';
 
 export interface TokenizerChoice {
   label: string;
   source: TokenizerSource;
 }
+
+/** The model chosen in the Embed panel, as semantic chunking needs it. */
+export interface EmbedModelChoice {
+  readonly modelName: string;
+  source(): ModelSource | null;
+  options(): EmbeddingOptions;
+}
+
+/** The chunk modes offered: the core's, plus semantic, which runs in the embed worker. */
+export type ChunkModeChoice = ChunkMode | 'semantic';
 
 const PAGE_SIZE = 50;
 
@@ -40,6 +56,11 @@ export class LibraryState {
     { label: 'Whitespace words (approximate)', source: { kind: 'whitespace' } },
   ]);
   tokenizerIndex = $state(0);
+  semanticChunking = $state(false);
+  /** Semantic mode cuts where sentence distances exceed this percentile. */
+  semanticPercentile = $state(95);
+  /** Set by the Embed panel's state once it is shown. */
+  embedModel = $state.raw<EmbedModelChoice | null>(null);
   loadError = $state<string | null>(null);
   readonly job = new JobState();
 
@@ -154,7 +175,25 @@ export class LibraryState {
     await this.load();
   }
 
+  get chunkMode(): ChunkModeChoice {
+    return this.semanticChunking ? 'semantic' : this.chunkOptions.mode;
+  }
+
+  set chunkMode(mode: ChunkModeChoice) {
+    this.semanticChunking = mode === 'semantic';
+    if (mode !== 'semantic') this.chunkOptions.mode = mode;
+  }
+
+  /** Why semantic chunking cannot run now, or null when it can. */
+  get semanticBlocker(): string | null {
+    if (this.embedModel?.source()) return null;
+    return (this.selected?.chunkCount ?? 0) > 0
+      ? 'Semantic chunking embeds sentences with a model: pick one in the Embed panel first.'
+      : 'Semantic chunking embeds sentences with a model: chunk once with another mode, then pick a model in the Embed panel.';
+  }
+
   async chunk(): Promise<void> {
+    if (this.semanticChunking) return this.chunkSemantic();
     const datasetId = this.selectedId;
     const choice = this.tokenizer;
     if (!datasetId || !choice) return;
@@ -165,6 +204,31 @@ export class LibraryState {
         (api) => api.chunk(datasetId, options, source, signal, onProgress),
         signal,
       ),
+    );
+    if (result)
+      this.job.notice = `${result.chunks} chunks (${result.tokens} tokens) from ${result.documents} documents.`;
+    await this.load();
+    if (this.opened) await this.openDocument(this.opened.doc.id);
+  }
+
+  private async chunkSemantic(): Promise<void> {
+    const datasetId = this.selectedId;
+    const model = this.embedModel;
+    const source = model?.source();
+    if (!datasetId || !model || !source) return;
+    const embeddingOptions = model.options();
+    const options: SemanticChunkOptions = {
+      chunkTokens: this.chunkOptions.chunkTokens,
+      threshold: { kind: 'percentile', value: this.semanticPercentile },
+    };
+    const result = await this.job.run(
+      `Semantic chunking with ${model.modelName}`,
+      (signal, onProgress) =>
+        embedClient.call(
+          (api) =>
+            api.chunkSemantic(datasetId, source, embeddingOptions, options, signal, onProgress),
+          signal,
+        ),
     );
     if (result)
       this.job.notice = `${result.chunks} chunks (${result.tokens} tokens) from ${result.documents} documents.`;

@@ -2,6 +2,8 @@ import { chromium, expect, test, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readBundle } from '../../src/core/bundle/index.ts';
 import { buildSeededModelFolder } from '../../src/core/model/index.ts';
 import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
 import { baseURL, sharedDir, waitForJobDone } from './helpers.ts';
@@ -218,6 +220,57 @@ test('embed with a picked model folder, survive a closed tab mid-job, resume, an
       expect(Math.max(...a.map((x, i) => Math.abs(x - (b[i] ?? Infinity))))).toBeLessThan(1e-6);
     }
     await context.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  }
+});
+
+test('export a finished set as a bundle that reads back in Node', async () => {
+  test.setTimeout(240_000);
+  const root = mkdtempSync(join(tmpdir(), 'lumina-export-'));
+  try {
+    const modelDir = await writeTinyModel(root);
+    const { context, page } = await openApp(join(root, 'profile'));
+    await createChunkedDataset(page, 'Export notes');
+    await chooseModel(page, modelDir);
+    await page.getByTestId('token-budget').fill('4096');
+    await page.getByRole('button', { name: 'Start embedding' }).click();
+    await expect(page.getByTestId('embed-notice')).toContainText(`Embedded ${DOCUMENTS} chunks`, {
+      timeout: 120_000,
+    });
+
+    const downloading = page.waitForEvent('download');
+    await page.getByTestId('export-bundle').click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('Export notes.lumina');
+    const bundle = await readBundle(readFileSync(await download.path()));
+    await context.close();
+
+    const { manifest } = bundle;
+    expect(manifest.counts).toEqual({ documents: DOCUMENTS, chunks: DOCUMENTS });
+    expect(manifest.missingDocEmbeddings).toEqual([]);
+    expect(manifest.model).toMatchObject({
+      id: MODEL_NAME,
+      revision: null,
+      weightsSha256: createHash('sha256')
+        .update(readFileSync(join(modelDir, 'onnx/model.onnx')))
+        .digest('hex'),
+      dims: 32,
+      pooling: 'mean',
+      normalize: true,
+      dtype: 'fp32',
+      queryPrefix: '',
+      documentPrefix: '',
+    });
+    expect(manifest.model.maxTokens).toBeGreaterThan(0);
+    expect(manifest.chunking).toMatchObject({ chunkTokens: 128, overlapTokens: 0 });
+    expect(bundle.embeddings).toHaveLength(DOCUMENTS * 32);
+    expect(bundle.docEmbeddings).toHaveLength(DOCUMENTS * 32);
+    const ids = bundle.chunks.map((chunk) => `${chunk.docId}#${chunk.chunkIndex}`);
+    expect(new Set(ids).size).toBe(DOCUMENTS);
+    expect(ids.every((id) => /^d\d{3}#0$/.test(id))).toBe(true);
+    const first = bundle.chunks.find((chunk) => chunk.docId === 'd042');
+    expect(first?.text).toBe(documentText(42));
   } finally {
     rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }

@@ -33,3 +33,4 @@ export {
   type ColumnSpec,
 } from './tables.ts';
 export { streamBundle, writeBundle, type BundleSink } from './write-bundle.ts';
+export { bundleFromStore, type BundleFromStoreOptions } from './from-store.ts';

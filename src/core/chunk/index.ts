@@ -9,3 +9,12 @@ export {
   type ChunkOptions,
 } from './options.ts';
 export type { ChunkControl } from './packer.ts';
+export {
+  DEFAULT_SEMANTIC_THRESHOLD,
+  semanticChunks,
+  validateSemanticOptions,
+  type EmbedTexts,
+  type SemanticChunkOptions,
+  type SemanticControl,
+  type SemanticThreshold,
+} from './semantic.ts';

@@ -306,6 +306,7 @@ async function openJob(
       normalize: options.normalize ?? runner.normalize ?? false,
       windowSize,
     },
+    ...(runner.model ? { model: { ...runner.model } } : {}),
     total: dataset.chunkCount,
     rows: 0,
     windowStartRow: 0,

@@ -14,11 +14,12 @@ export {
   readEmbedCursor,
   type EmbedJobCursor,
 } from './job-record.ts';
-export { runnerFromModel } from './runner-from-model.ts';
+export { runnerFromModel, type ModelIdentity } from './runner-from-model.ts';
 export type {
   EmbedControl,
   EmbedDatasetOptions,
   EmbedDatasetResult,
   EmbeddingRunner,
+  EmbedModelSettings,
   EmbedProgress,
 } from './types.ts';

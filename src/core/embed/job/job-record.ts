@@ -1,5 +1,6 @@
 import type { JobRecord, JobState } from '../../store/index.ts';
 import type { JsonValue } from '../../types.ts';
+import type { EmbedModelSettings } from './types.ts';
 
 export const EMBED_JOB_KIND = 'embed';
 
@@ -14,6 +15,8 @@ export interface EmbedJobCursor {
   device: string;
   dims: number;
   settings: { tokenBudget: number; maxTokens: number; normalize: boolean; windowSize: number };
+  /** How the model embeds; absent in jobs recorded before it was kept. */
+  model?: EmbedModelSettings;
   /** Chunks in the dataset when the job started. */
   total: number;
   /** Rows stored in the set so far. */
@@ -38,7 +41,8 @@ export function documentSetId(setId: string): string {
 }
 
 export function cursorJson(cursor: EmbedJobCursor): JsonValue {
-  return { ...cursor, settings: { ...cursor.settings } };
+  const { model, ...rest } = cursor;
+  return { ...rest, settings: { ...cursor.settings }, ...(model ? { model: { ...model } } : {}) };
 }
 
 export function makeEmbedJob(
@@ -71,6 +75,7 @@ export function readEmbedCursor(job: JobRecord): EmbedJobCursor {
   if (!isObject(settings)) return fail('no settings');
   const windowAfter = c['windowAfter'];
   if (windowAfter !== null && typeof windowAfter !== 'string') fail('bad windowAfter');
+  const model = readModelSettings(c['model']);
   return {
     setId: str(c, 'setId', fail),
     modelId: str(c, 'modelId', fail),
@@ -90,6 +95,29 @@ export function readEmbedCursor(job: JobRecord): EmbedJobCursor {
     tokens: num(c, 'tokens', fail),
     documents: num(c, 'documents', fail),
     missingDocuments: num(c, 'missingDocuments', fail),
+    ...(model ? { model } : {}),
+  };
+}
+
+const POOLINGS: readonly string[] = ['mean', 'cls', 'last-token'];
+const DTYPES: readonly string[] = ['fp32', 'fp16', 'q8'];
+
+/** A damaged or foreign model record reads as absent: the job still resumes, export refuses. */
+function readModelSettings(value: JsonValue | undefined): EmbedModelSettings | undefined {
+  if (!isObject(value)) return undefined;
+  const { pooling, dtype, queryPrefix, documentPrefix, revision, weightsSha256 } = value;
+  if (typeof pooling !== 'string' || !POOLINGS.includes(pooling)) return undefined;
+  if (typeof dtype !== 'string' || !DTYPES.includes(dtype)) return undefined;
+  if (typeof queryPrefix !== 'string' || typeof documentPrefix !== 'string') return undefined;
+  if (revision !== null && typeof revision !== 'string') return undefined;
+  if (weightsSha256 !== null && typeof weightsSha256 !== 'string') return undefined;
+  return {
+    pooling: pooling as EmbedModelSettings['pooling'],
+    dtype: dtype as EmbedModelSettings['dtype'],
+    queryPrefix,
+    documentPrefix,
+    revision,
+    weightsSha256,
   };
 }
 

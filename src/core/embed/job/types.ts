@@ -1,4 +1,20 @@
 import type { BudgetStore } from '../batching/index.ts';
+import type { EmbedDtype, Pooling } from '../runtime/index.ts';
+
+/**
+ * How the model turned texts into vectors, recorded in the job so that an export (bundle) can
+ * say exactly how its vectors were made and how to embed a query the same way.
+ */
+export interface EmbedModelSettings {
+  pooling: Pooling;
+  dtype: EmbedDtype;
+  queryPrefix: string;
+  documentPrefix: string;
+  /** Hub revision the weights came from; null for a local or served folder. */
+  revision: string | null;
+  /** Lowercase hex sha256 of the ONNX file that ran, when it was hashed. */
+  weightsSha256: string | null;
+}
 
 /**
  * What the job needs from a model: token counts to plan batches and vectors for a batch of
@@ -12,6 +28,8 @@ export interface EmbeddingRunner {
   readonly dims: number;
   /** Whether `embed` returns L2-normalised vectors (document averages then are too). */
   readonly normalize?: boolean;
+  /** Recorded in the job; without it a finished set cannot be exported as a bundle. */
+  readonly model?: EmbedModelSettings;
   /** Sequence length of each text as the model sees it (special tokens included). */
   countTokens(texts: readonly string[]): Promise<Int32Array> | Int32Array;
   /** `texts.length × dims` values, row-major, in the order of `texts`. */

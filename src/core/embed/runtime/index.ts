@@ -7,6 +7,7 @@ export {
   REQUIRED_MODEL_FILES,
   type FileResolver,
 } from './model-files.ts';
+export { loadModelTokenCounter } from './model-tokenizer.ts';
 export { normalizeRows, poolTokens, truncateRows, type TokenStates } from './pooling.ts';
 export {
   buildTokenBatch,
