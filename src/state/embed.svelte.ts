@@ -5,6 +5,7 @@ import type { DeviceChoice, DevicePreference, WebGpuStatus } from '../core/embed
 import { EMBED_JOB_KIND, readEmbedCursor, type EmbedProgress } from '../core/embed/job/index.ts';
 import {
   DEFAULT_HUB_MODEL,
+  type EmbedDtype,
   type EmbeddingOptions,
   type ModelSource,
   type Pooling,
@@ -62,6 +63,12 @@ export class EmbedState {
   pooling = $state<Pooling | 'default'>('default');
   normalize = $state(true);
   maxTokens = $state(256);
+  dtype = $state<EmbedDtype>('fp32');
+  /** Matryoshka: keep the first N dimensions; empty keeps them all. */
+  dims = $state<number | null>(null);
+  /** Empty: the model's own prompts (config_sentence_transformers.json), if any. */
+  queryPrefix = $state('');
+  documentPrefix = $state('');
   tokenBudget = $state(4096);
 
   running = $state(false);
@@ -109,10 +116,13 @@ export class EmbedState {
 
   options(device?: DeviceChoice['device']): EmbeddingOptions {
     return {
-      dtype: 'fp32',
+      dtype: this.dtype,
       normalize: this.normalize,
       maxTokens: this.maxTokens,
       ...(this.pooling === 'default' ? {} : { pooling: this.pooling }),
+      ...(this.dims ? { dims: this.dims } : {}),
+      ...(this.queryPrefix ? { queryPrefix: this.queryPrefix } : {}),
+      ...(this.documentPrefix ? { documentPrefix: this.documentPrefix } : {}),
       ...(device ? { device } : {}),
     };
   }
@@ -172,8 +182,25 @@ export class EmbedState {
     if (!done.includes(this.searchSet)) this.searchSet = done[0] ?? '';
   }
 
-  /** Auto: measures both devices on ~16 of the dataset's chunks; a forced device is taken as is. */
-  async chooseDevice(signal?: AbortSignal): Promise<DeviceChoice | null> {
+  /** Where an Auto measurement for this model and dtype is remembered in this browser. */
+  private get choiceKey(): string {
+    return `lumina.device-choice:${this.modelName}:${this.dtype}`;
+  }
+
+  private rememberedChoice(): DeviceChoice | undefined {
+    try {
+      const saved = localStorage.getItem(this.choiceKey);
+      return saved ? (JSON.parse(saved) as DeviceChoice) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Auto: measures both devices on ~16 of the dataset's chunks, once per model (the result is
+   * remembered; `remeasure` measures again); a forced device is taken as is.
+   */
+  async chooseDevice(signal?: AbortSignal, remeasure = false): Promise<DeviceChoice | null> {
     const datasetId = this.library.selectedId;
     const source = this.source();
     if (!datasetId || !source) {
@@ -193,11 +220,14 @@ export class EmbedState {
       };
       const preference = $state.snapshot(this.devicePreference);
       const options = this.options();
+      const remembered = remeasure ? undefined : this.rememberedChoice();
       const choice = await embedClient.call(
-        (api) => api.chooseDevice(source, options, preference, sample, webgpu, undefined, signal),
+        (api) => api.chooseDevice(source, options, preference, sample, webgpu, remembered, signal),
         signal,
       );
       this.deviceChoice = choice;
+      const measuredNow = !choice.forced && choice.decidedAt !== remembered?.decidedAt;
+      if (measuredNow) localStorage.setItem(this.choiceKey, JSON.stringify(choice));
       return choice;
     } catch (error) {
       if (!isAbortError(error)) this.error = `Could not choose a device: ${message(error)}`;
