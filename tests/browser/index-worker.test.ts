@@ -9,19 +9,12 @@ import {
   type EmbeddingBlockRecord,
 } from '../../src/core/store/index.ts';
 import { indexClient } from '../../src/lib/clients.ts';
+import { mulberry32 as seededRandom } from '../../src/core/prepare/index.ts';
 
 const DIMS = 384;
 const CHUNKS = 3000;
 const CHUNKS_PER_DOC = 3;
 const SET = 'test-set';
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 function unitVector(random: () => number): Float32Array {
   const v = new Float32Array(DIMS).map(() => random() * 2 - 1);

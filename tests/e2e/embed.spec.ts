@@ -1,12 +1,11 @@
-import { chromium, expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { readBundle } from '../../src/core/bundle/index.ts';
 import { buildSeededModelFolder } from '../../src/core/model/index.ts';
-import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
-import { baseURL, sharedDir, waitForJobDone } from './helpers.ts';
+import { openApp, sharedDir, waitForJobDone } from './helpers.ts';
 
 const MODEL_NAME = 'tiny-minilm';
 const DOCUMENTS = 300;
@@ -56,19 +55,6 @@ function documentText(i: number): string {
 const jsonl = Array.from({ length: DOCUMENTS }, (_, i) =>
   JSON.stringify({ _id: `d${String(i).padStart(3, '0')}`, text: documentText(i) }),
 ).join('\n');
-
-async function openApp(profile: string) {
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    args: chromiumArgs(),
-    headless: true,
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(baseURL);
-  await expect(page.getByRole('heading', { name: 'Lumina' })).toBeVisible();
-  await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
-  return { context, page };
-}
 
 /** A dataset with the documents, chunked with the MiniLM tokenizer into one chunk each. */
 async function createChunkedDataset(page: Page, name: string): Promise<void> {

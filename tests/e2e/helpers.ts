@@ -1,6 +1,7 @@
-import { expect, type Page } from '@playwright/test';
+import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
 import { fileURLToPath } from 'node:url';
 
 export interface FilePayload {
@@ -30,4 +31,21 @@ export async function waitForJobDone(page: Page): Promise<void> {
 
 export function outcome(page: Page, file: string) {
   return page.getByTestId('outcome').filter({ hasText: file });
+}
+
+/**
+ * The app in Chromium with a real profile folder, so closing and reopening it keeps IndexedDB as
+ * a browser restart would; opens the Library.
+ */
+export async function openApp(profile: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath(),
+    args: chromiumArgs(),
+    headless: true,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(baseURL);
+  await expect(page.getByRole('heading', { name: 'Lumina' })).toBeVisible();
+  await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
+  return { context, page };
 }

@@ -1,22 +1,8 @@
-import { chromium, expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
-import { addFiles, baseURL, outcome, sharedDir, waitForJobDone } from './helpers.ts';
-
-async function openApp(profile: string) {
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    args: chromiumArgs(),
-    headless: true,
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(baseURL);
-  await expect(page.getByRole('heading', { name: 'Lumina' })).toBeVisible();
-  await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
-  return { context, page };
-}
+import { addFiles, openApp, outcome, sharedDir, waitForJobDone } from './helpers.ts';
 
 async function counts(page: Page) {
   return page.getByTestId('dataset-counts').textContent();

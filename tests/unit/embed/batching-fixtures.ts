@@ -1,16 +1,8 @@
 import type { BatchItem } from '../../../src/core/embed/batching/index.ts';
+import { mulberry32 } from '../../../src/core/prepare/index.ts';
 
-/** Small seeded PRNG (mulberry32) so corpora are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so corpora are the same on every run: the split's PRNG. */
+export const seededRandom = mulberry32;
 
 /**
  * Shaped like the issue's benchmark corpus (STS-B sentences mixed with SciFact abstracts):

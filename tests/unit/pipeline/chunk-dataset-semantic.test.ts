@@ -3,7 +3,7 @@ import { isAbortError } from '../../../src/core/abort.ts';
 import { chunkDatasetSemantic } from '../../../src/core/pipeline/chunk-dataset-semantic.ts';
 import type { Progress } from '../../../src/core/progress.ts';
 import { whitespaceCounter } from '../../../src/core/tokenizer/index.ts';
-import { openTestStore } from '../store/indexeddb-env.ts';
+import { storeWithDocuments } from '../store/indexeddb-env.ts';
 
 const cats = 'The cat sleeps. A kitten plays with the cat. The cat purrs.';
 const rockets = 'The rocket roars. A rocket reaches orbit. The rocket lands.';
@@ -15,21 +15,10 @@ async function embed(texts: string[]): Promise<Float32Array> {
   );
 }
 
-async function storeWith(texts: Record<string, string>) {
-  const store = await openTestStore();
-  const dataset = await store.createDataset('src');
-  await store.addDocuments(
-    dataset.id,
-    'h',
-    Object.entries(texts).map(([id, text]) => ({ id, source: `${id}.txt`, text, metadata: {} })),
-  );
-  return { store, datasetId: dataset.id };
-}
-
 describe('chunkDatasetSemantic', () => {
   it('stores semantic chunks of every document and records the settings', async () => {
     const text = `${cats} ${rockets}`;
-    const { store, datasetId } = await storeWith({ a: text, b: 'Alone.' });
+    const { store, datasetId } = await storeWithDocuments({ a: text, b: 'Alone.' });
     const events: Progress[] = [];
     const result = await chunkDatasetSemantic(
       store,
@@ -60,7 +49,7 @@ describe('chunkDatasetSemantic', () => {
   });
 
   it('stops on abort and leaves the settings unrecorded', async () => {
-    const { store, datasetId } = await storeWith({ a: `${cats} ${rockets}` });
+    const { store, datasetId } = await storeWithDocuments({ a: `${cats} ${rockets}` });
     const controller = new AbortController();
     const error: unknown = await chunkDatasetSemantic(
       store,

@@ -5,26 +5,15 @@ import { prepareDataset } from '../../../src/core/pipeline/prepare-dataset.ts';
 import { defaultPrepareOptions } from '../../../src/core/prepare/index.ts';
 import type { Progress } from '../../../src/core/progress.ts';
 import { whitespaceCounter } from '../../../src/core/tokenizer/index.ts';
-import { openTestStore } from '../store/indexeddb-env.ts';
+import { storeWithDocuments } from '../store/indexeddb-env.ts';
 import { minilmTokenizer, readShared } from '../../support/shared-data.ts';
 
 const minilm = minilmTokenizer();
 const wiki = readShared('datasets/wikitext-2/valid.txt');
 
-async function storeWith(texts: Record<string, string>) {
-  const store = await openTestStore();
-  const dataset = await store.createDataset('src');
-  await store.addDocuments(
-    dataset.id,
-    'h',
-    Object.entries(texts).map(([id, text]) => ({ id, source: `${id}.txt`, text, metadata: {} })),
-  );
-  return { store, datasetId: dataset.id };
-}
-
 describe('chunkDataset', () => {
   it('chunks every stored document with MiniLM tokens, records settings, and re-runs cleanly', async () => {
-    const { store, datasetId } = await storeWith({
+    const { store, datasetId } = await storeWithDocuments({
       wiki: wiki.slice(0, 60_000),
       short: 'A short text.',
     });
@@ -62,7 +51,7 @@ describe('chunkDataset', () => {
   });
 
   it('refuses settings that make no sense, naming the field', async () => {
-    const { store, datasetId } = await storeWith({ a: 'text' });
+    const { store, datasetId } = await storeWithDocuments({ a: 'text' });
     await expect(
       chunkDataset(
         store,
@@ -76,7 +65,7 @@ describe('chunkDataset', () => {
 
 describe('prepareDataset', () => {
   it('prepares WikiText and saves the texts with their split as a new dataset', async () => {
-    const { store, datasetId } = await storeWith({ wiki });
+    const { store, datasetId } = await storeWithDocuments({ wiki });
     const result = await prepareDataset(store, datasetId, defaultPrepareOptions, minilm, {
       saveAs: 'prepared',
     });
@@ -93,7 +82,7 @@ describe('prepareDataset', () => {
     const many = Object.fromEntries(
       Array.from({ length: 3000 }, (_, i) => [`d${i}`, `Document number ${i} has words.`]),
     );
-    const { store, datasetId } = await storeWith(many);
+    const { store, datasetId } = await storeWithDocuments(many);
     const controller = new AbortController();
     const original = store.addDocuments.bind(store);
     store.addDocuments = async (id, hash, docs) => {

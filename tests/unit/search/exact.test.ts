@@ -7,6 +7,7 @@ import {
   type SearchHit,
   type VectorBlock,
 } from '../../../src/core/search/index.ts';
+import { mulberry32 as seededRandom } from '../../../src/core/prepare/index.ts';
 
 function block(
   rows: readonly (readonly number[])[],
@@ -66,14 +67,6 @@ function naiveCosine(a: Float32Array, b: Float32Array): number {
     nb += (b[i] ?? 0) ** 2;
   }
   return dot / Math.sqrt(na * nb);
-}
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
 }
 
 function randomRows(n: number, dims: number, random: () => number, unit = false): Float32Array {

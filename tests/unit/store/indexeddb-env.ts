@@ -13,3 +13,17 @@ export function openTestStore(
 ): Promise<LuminaStore> {
   return openStore({ ...options, factory: new IDBFactory() });
 }
+
+/** A fresh store with one dataset holding `texts` (id → text) as documents of one file. */
+export async function storeWithDocuments(
+  texts: Record<string, string>,
+): Promise<{ store: LuminaStore; datasetId: string }> {
+  const store = await openTestStore();
+  const dataset = await store.createDataset('src');
+  await store.addDocuments(
+    dataset.id,
+    'h',
+    Object.entries(texts).map(([id, text]) => ({ id, source: `${id}.txt`, text, metadata: {} })),
+  );
+  return { store, datasetId: dataset.id };
+}
