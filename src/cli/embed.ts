@@ -10,6 +10,7 @@ import {
 } from '../core/bundle/index.ts';
 import { defaultChunkOptions, type ChunkOptions } from '../core/chunk/index.ts';
 import { bucketsUpTo, planBatches } from '../core/embed/batching/index.ts';
+import { meanRow } from '../core/embed/job/index.ts';
 import { EmbeddingModel } from '../core/embed/runtime/index.ts';
 import { loadTokenizer } from '../core/tokenizer/index.ts';
 import { UsageError, type CliIo } from './cli-types.ts';
@@ -297,14 +298,8 @@ function documentMeans(
   });
   const out = new Float32Array(documents.length * dims);
   documents.forEach((doc, j) => {
-    let norm = 0;
-    for (let d = 0; d < dims; d += 1) {
-      const mean = (sums[j * dims + d] ?? 0) / doc.chunkCount;
-      sums[j * dims + d] = mean;
-      norm += mean * mean;
-    }
-    const scale = normalize && norm > 0 ? 1 / Math.sqrt(norm) : 1;
-    for (let d = 0; d < dims; d += 1) out[j * dims + d] = (sums[j * dims + d] ?? 0) * scale;
+    const sum = sums.subarray(j * dims, (j + 1) * dims);
+    out.set(meanRow(sum, doc.chunkCount, normalize), j * dims);
   });
   return out;
 }

@@ -92,7 +92,8 @@ export async function writeDocumentAverages(
   return { documents: writer.rows, missingDocuments };
 }
 
-function meanRow(sum: Float64Array, count: number, normalize: boolean): Float64Array {
+/** Mean of `count` summed vectors, L2-normalised when asked. */
+export function meanRow(sum: Float64Array, count: number, normalize: boolean): Float64Array {
   const mean = sum.map((value) => value / count);
   if (!normalize) return mean;
   let norm = 0;

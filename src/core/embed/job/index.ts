@@ -2,6 +2,7 @@ export { BlockWriter, idsInRows } from './block-writer.ts';
 export {
   DOCUMENT_WINDOW,
   docIdOfChunk,
+  meanRow,
   writeDocumentAverages,
   type DocumentAveragesResult,
 } from './document-averages.ts';
