@@ -1,9 +1,13 @@
 import * as Comlink from 'comlink';
-import { env, pipeline, type Tensor } from '@huggingface/transformers';
+import { AutoTokenizer, env, pipeline, type Tensor } from '@huggingface/transformers';
+import * as ortWeb from 'onnxruntime-web/wasm';
 import ortWasmMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import ortPlainWasmMjs from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import ortPlainWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import { bucketsUpTo, planBatches } from '../../src/core/embed/batching/index.ts';
 import { configureRuntime, EmbeddingModel } from '../../src/core/embed/runtime/index.ts';
+import { runBareBatches } from './bare-ort.ts';
 import {
   float32ToBase64,
   paddedTokensOf,
@@ -23,11 +27,18 @@ const WARMUP_TEXTS = 32;
 const api = {
   async run(request: BrowserBenchRequest): Promise<BrowserBenchResult> {
     const result =
-      request.engine === 'lumina' ? await runLumina(request) : await runPipeline(request);
+      request.engine === 'pipeline'
+        ? await runPipeline(request)
+        : request.engine === 'ort-web'
+          ? await runBareOrtWeb(request)
+          : await runLumina(request);
     return {
       ...result,
       crossOriginIsolated: globalThis.crossOriginIsolated,
-      threads: env.backends.onnx.wasm?.numThreads ?? 0,
+      threads:
+        request.engine === 'ort-web'
+          ? (ortWeb.env.wasm.numThreads ?? 0)
+          : (env.backends.onnx.wasm?.numThreads ?? 0),
     };
   },
 };
@@ -37,7 +48,11 @@ export type BenchWorkerApi = typeof api;
 /** Lumina's engine: token counts → token-budget plan (sorted, bucketed) → EmbeddingModel.embed. */
 async function runLumina(request: BrowserBenchRequest): Promise<BenchRun> {
   const { texts } = request;
-  configureRuntime({ wasmPaths: { wasm: ortWasm, mjs: ortWasmMjs }, numThreads: request.threads });
+  const wasmPaths =
+    request.engine === 'lumina-plain'
+      ? { wasm: ortPlainWasm, mjs: ortPlainWasmMjs }
+      : { wasm: ortWasm, mjs: ortWasmMjs };
+  configureRuntime({ wasmPaths, numThreads: request.threads });
   const model = await EmbeddingModel.load(
     { kind: 'url', baseUrl: `/models/${request.modelName}/`, name: request.modelName },
     {
@@ -79,6 +94,35 @@ async function runLumina(request: BrowserBenchRequest): Promise<BenchRun> {
     };
   } finally {
     await model.dispose();
+  }
+}
+
+/** A bare onnxruntime-web session on Lumina's batches: the WASM backend's own ceiling. */
+async function runBareOrtWeb(request: BrowserBenchRequest): Promise<BenchRun> {
+  const { batches } = request;
+  if (!batches) throw new Error('The ort-web engine needs the batches to run');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = '/models/';
+  env.useBrowserCache = false;
+  const tokenizer = await AutoTokenizer.from_pretrained(request.modelName);
+  ortWeb.env.wasm.wasmPaths = { wasm: ortPlainWasm, mjs: ortPlainWasmMjs };
+  ortWeb.env.wasm.numThreads = request.threads;
+  const session = await ortWeb.InferenceSession.create(
+    `/models/${request.modelName}/onnx/model.onnx`,
+    { executionProviders: ['wasm'], graphOptimizationLevel: 'all' },
+  );
+  try {
+    return await runBareBatches(
+      session,
+      tokenizer,
+      (values, dims) => new ortWeb.Tensor('int64', values, dims),
+      request.texts,
+      batches,
+      request.maxTokens,
+    );
+  } finally {
+    await session.release();
   }
 }
 

@@ -1,6 +1,13 @@
 /** What the driver, the bench page and its worker exchange; plain data so it crosses every boundary. */
 
-export type BrowserEngine = 'lumina' | 'pipeline';
+/**
+ * `lumina` is the app's engine on the asyncify wasm build that onnxruntime-web/webgpu loads (the
+ * embed worker serves both devices from one ORT instance). `lumina-plain` runs the same engine on
+ * ORT's plain SIMD+threads build, to show what a WASM-only build would be worth. `ort-web` drives
+ * a bare onnxruntime-web session (plain build) with Lumina's batches: the ceiling of ORT's WASM
+ * backend itself, to set against onnxruntime-node on the same batches.
+ */
+export type BrowserEngine = 'lumina' | 'lumina-plain' | 'pipeline' | 'ort-web';
 
 export interface BrowserBenchRequest {
   engine: BrowserEngine;
@@ -13,6 +20,8 @@ export interface BrowserBenchRequest {
   tokenBudget: number;
   /** Plain pipeline: texts per call, in input order. */
   pipelineBatch: number;
+  /** ort-web: the batches to run (Lumina's plan). */
+  batches?: number[][];
 }
 
 export interface BenchRun {
@@ -63,4 +72,35 @@ export function sumOf(values: ArrayLike<number>): number {
   let total = 0;
   for (let i = 0; i < values.length; i++) total += values[i] ?? 0;
   return total;
+}
+
+export interface MemorySeedRequest {
+  documents: number;
+  /** Characters per generated document. */
+  documentChars: number;
+  /** Chunk size in whitespace words (no tokenizer needed to seed). */
+  chunkWords: number;
+  seed: number;
+}
+
+export interface MemorySeedResult {
+  datasetId: string;
+  documents: number;
+  textChars: number;
+  chunks: number;
+}
+
+export interface MemoryEmbedRequest {
+  datasetId: string;
+  /** Folder name under /models/. */
+  modelName: string;
+  threads: number;
+  maxTokens: number;
+  tokenBudget: number;
+}
+
+export interface MemoryEmbedResult {
+  chunks: number;
+  tokens: number;
+  seconds: number;
 }

@@ -11,6 +11,7 @@ import { modelInit } from '../../src/cli/model-init.ts';
 import { chromiumArgs, chromiumPath } from '../../tests/support/chromium.ts';
 import type { LuminaBench } from './bench.ts';
 import { buildCorpus } from './corpus.ts';
+import { runMemoryBench, type MemoryRow } from './memory.ts';
 import type { NativeBenchRequest, NativeBenchResult } from './native.ts';
 import {
   base64ToFloat32,
@@ -30,6 +31,14 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const sharedDir = path.resolve(repoRoot, '../shared');
 const MODEL_NAME = 'bench-minilm';
 const PARITY_TOLERANCE = 1e-4;
+/**
+ * The memory table measures the job, not the model: a tiny model with the MiniLM tokenizer keeps
+ * the runs short while the corpus sizes differ by `--memory-factor`.
+ */
+const TINY_MODEL_NAME = 'bench-tiny';
+const MEMORY_MAX_TOKENS = 128;
+const MEMORY_DOC_CHARS = 4000;
+const MEMORY_CHUNK_WORDS = 48;
 
 interface Options {
   texts: number;
@@ -38,6 +47,12 @@ interface Options {
   pipelineBatch: number;
   maxTokens: number;
   seed: number;
+  /** Also run Lumina on ORT's plain (non-asyncify) wasm build. */
+  compareBuilds: boolean;
+  /** Which parts to run: the speed table, the memory table, or both. */
+  only: 'all' | 'speed' | 'memory';
+  memoryDocs: number;
+  memoryFactor: number;
 }
 
 function parseOptions(): Options {
@@ -50,6 +65,10 @@ function parseOptions(): Options {
       batch: { type: 'string', default: '32' },
       'max-tokens': { type: 'string', default: '256' },
       seed: { type: 'string', default: '1' },
+      'compare-builds': { type: 'boolean', default: false },
+      only: { type: 'string', default: 'all' },
+      'memory-docs': { type: 'string', default: '1000' },
+      'memory-factor': { type: 'string', default: '4' },
     },
   });
   const int = (name: string, text: string | undefined): number => {
@@ -65,7 +84,16 @@ function parseOptions(): Options {
     pipelineBatch: int('batch', values.batch),
     maxTokens: int('max-tokens', values['max-tokens']),
     seed: int('seed', values.seed),
+    compareBuilds: values['compare-builds'] === true,
+    only: parseOnly(values.only),
+    memoryDocs: int('memory-docs', values['memory-docs']),
+    memoryFactor: int('memory-factor', values['memory-factor']),
   };
+}
+
+function parseOnly(value: string | undefined): Options['only'] {
+  if (value === 'all' || value === 'speed' || value === 'memory') return value;
+  throw new Error('--only must be all, speed or memory');
 }
 
 interface EngineRow {
@@ -90,6 +118,14 @@ async function main(): Promise<void> {
       pooler: true,
       maxSeqLength: options.maxTokens,
     });
+    await modelInit({
+      config: await writeTinyConfig(work),
+      tokenizer: path.join(sharedDir, 'models/all-MiniLM-L6-v2'),
+      seed: options.seed,
+      out: path.join(modelsDir, TINY_MODEL_NAME),
+      pooler: false,
+      maxSeqLength: MEMORY_MAX_TOKENS,
+    });
     const texts = await buildCorpus({
       sharedDir,
       texts: options.texts,
@@ -108,39 +144,81 @@ async function main(): Promise<void> {
     await server.listen();
     const url = `http://127.0.0.1:${port}/bench/embed/index.html`;
 
-    const request = (engine: BrowserEngine): BrowserBenchRequest => ({
-      engine,
-      modelName: MODEL_NAME,
-      texts,
-      threads: options.threads,
-      maxTokens: options.maxTokens,
-      tokenBudget: options.tokenBudget,
-      pipelineBatch: options.pipelineBatch,
-    });
-    await primeVite(url, [request('pipeline'), request('lumina')]);
-    log(`plain pipeline: ${texts.length} texts, batches of ${options.pipelineBatch}`);
-    const pipeline = await runInBrowser(url, request('pipeline'));
-    log(`Lumina engine: token budget ${options.tokenBudget}`);
-    const lumina = await runInBrowser(url, request('lumina'));
-    log('onnxruntime-node with Lumina’s batches');
-    const native = await runNative(work, {
-      modelDir,
-      texts,
-      batches: lumina.run.batches,
-      threads: options.threads,
-      maxTokens: options.maxTokens,
-    });
-
-    for (const row of [pipeline, lumina]) {
-      const result = row.run as BrowserBenchResult;
-      if (!result.crossOriginIsolated)
-        throw new Error('The bench page was not cross-origin isolated');
+    if (options.only !== 'memory') await runSpeed(url, work, modelDir, texts, options);
+    if (options.only !== 'speed') {
+      const rows = await runMemoryBench(
+        url,
+        {
+          documents: options.memoryDocs,
+          factor: options.memoryFactor,
+          documentChars: MEMORY_DOC_CHARS,
+          chunkWords: MEMORY_CHUNK_WORDS,
+          modelName: TINY_MODEL_NAME,
+          threads: options.threads,
+          maxTokens: MEMORY_MAX_TOKENS,
+          tokenBudget: options.tokenBudget,
+          seed: options.seed,
+        },
+        log,
+      );
+      reportMemory(rows);
     }
-    report(options, texts.length, { lumina, pipeline, native });
   } finally {
     await server?.close();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+async function runSpeed(
+  url: string,
+  work: string,
+  modelDir: string,
+  texts: string[],
+  options: Options,
+): Promise<void> {
+  const request = (engine: BrowserEngine): BrowserBenchRequest => ({
+    engine,
+    modelName: MODEL_NAME,
+    texts,
+    threads: options.threads,
+    maxTokens: options.maxTokens,
+    tokenBudget: options.tokenBudget,
+    pipelineBatch: options.pipelineBatch,
+  });
+  await primeVite(url, [
+    request('pipeline'),
+    request('lumina'),
+    ...(options.compareBuilds ? [request('lumina-plain')] : []),
+  ]);
+  log(`plain pipeline: ${texts.length} texts, batches of ${options.pipelineBatch}`);
+  const pipeline = await runInBrowser(url, request('pipeline'));
+  log(`Lumina engine: token budget ${options.tokenBudget}`);
+  const lumina = await runInBrowser(url, request('lumina'));
+  let luminaPlain: EngineRow | undefined;
+  if (options.compareBuilds) {
+    log('Lumina engine on the plain wasm build');
+    luminaPlain = await runInBrowser(url, request('lumina-plain'));
+  }
+  log('bare onnxruntime-web with Lumina’s batches');
+  const ortWebRow = await runInBrowser(url, {
+    ...request('ort-web'),
+    batches: lumina.run.batches,
+  });
+  log('onnxruntime-node with Lumina’s batches');
+  const native = await runNative(work, {
+    modelDir,
+    texts,
+    batches: lumina.run.batches,
+    threads: options.threads,
+    maxTokens: options.maxTokens,
+  });
+
+  for (const row of [pipeline, lumina, ortWebRow, ...(luminaPlain ? [luminaPlain] : [])]) {
+    const result = row.run as BrowserBenchResult;
+    if (!result.crossOriginIsolated)
+      throw new Error('The bench page was not cross-origin isolated');
+  }
+  report(options, texts.length, { lumina, pipeline, native, ortWeb: ortWebRow, luminaPlain });
 }
 
 /**
@@ -188,7 +266,12 @@ async function runInBrowser(url: string, request: BrowserBenchRequest): Promise<
       request,
     );
     const peakMemoryBytes = await rendererPeakRss(browser);
-    const name = request.engine === 'lumina' ? 'Lumina (wasm)' : 'pipeline() ×32 (wasm)';
+    const name = {
+      lumina: 'Lumina (wasm)',
+      'lumina-plain': 'Lumina (wasm, plain build)',
+      pipeline: 'pipeline() ×32 (wasm)',
+      'ort-web': 'bare onnxruntime-web (wasm)',
+    }[request.engine];
     return { engine: name, run, peakMemoryBytes };
   } finally {
     await browser.close();
@@ -243,12 +326,25 @@ async function runNative(work: string, request: NativeBenchRequest): Promise<Eng
 function report(
   options: Options,
   textCount: number,
-  rows: { lumina: EngineRow; pipeline: EngineRow; native: EngineRow },
+  rows: {
+    lumina: EngineRow;
+    pipeline: EngineRow;
+    native: EngineRow;
+    ortWeb: EngineRow;
+    luminaPlain: EngineRow | undefined;
+  },
 ): void {
   const rate = (row: EngineRow): number => row.run.realTokens / row.run.seconds;
   const vsPipeline = (row: EngineRow): number => rate(row) / rate(rows.pipeline);
   const vsNative = (row: EngineRow): number => rate(row) / rate(rows.native);
-  const table = [rows.lumina, rows.pipeline, rows.native].map((row) => [
+  const ordered = [
+    rows.lumina,
+    ...(rows.luminaPlain ? [rows.luminaPlain] : []),
+    rows.pipeline,
+    rows.ortWeb,
+    rows.native,
+  ];
+  const table = ordered.map((row) => [
     row.engine,
     String(textCount),
     String(row.run.realTokens),
@@ -289,9 +385,14 @@ function report(
   console.log(
     `target Lumina ≥ 0.5× native:         ${share.toFixed(2)}× — ${share >= 0.5 ? 'MET' : 'NOT MET'}`,
   );
+  console.log(
+    `ceiling: bare onnxruntime-web on the same batches reaches ${vsNative(rows.ortWeb).toFixed(2)}× native; ` +
+      `Lumina reaches ${(rate(rows.lumina) / rate(rows.ortWeb)).toFixed(2)}× of that ceiling`,
+  );
   const lumina = base64ToFloat32(rows.lumina.run.embeddings);
   const checks: [string, EngineRow][] = [
     ['plain pipeline', rows.pipeline],
+    ['bare onnxruntime-web', rows.ortWeb],
     ['onnxruntime-node', rows.native],
   ];
   for (const [name, row] of checks) {
@@ -336,3 +437,52 @@ function log(message: string): void {
 }
 
 await main();
+
+/** MiniLM's config shrunk to 2 layers of width 64: same tokenizer and vocabulary. */
+async function writeTinyConfig(work: string): Promise<string> {
+  const config = JSON.parse(
+    await readFile(path.join(sharedDir, 'models/all-MiniLM-L6-v2/config.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  const file = path.join(work, 'tiny-config.json');
+  await writeFile(
+    file,
+    JSON.stringify({
+      ...config,
+      num_hidden_layers: 2,
+      hidden_size: 64,
+      num_attention_heads: 4,
+      intermediate_size: 128,
+    }),
+  );
+  return file;
+}
+
+function reportMemory(rows: MemoryRow[]): void {
+  const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  const table = rows.map((row) => [
+    String(row.seeded.documents),
+    `${(row.seeded.textChars / 1e6).toFixed(1)} M`,
+    String(row.embedded.chunks),
+    String(row.embedded.tokens),
+    row.embedded.seconds.toFixed(1),
+    mib(row.peakBytes),
+  ]);
+  console.log(
+    '\nMemory of the resumable embed job (texts streamed from IndexedDB; tiny 2-layer model, wasm)',
+  );
+  console.log(
+    formatTable(
+      ['documents', 'text chars', 'chunks', 'tokens', 'seconds', 'peak renderer RSS'],
+      table,
+    ),
+  );
+  const [small, large] = rows;
+  if (small && large) {
+    const corpus = large.seeded.textChars / small.seeded.textChars;
+    const memory = large.peakBytes / small.peakBytes;
+    console.log(
+      `corpus ${corpus.toFixed(2)}× larger → peak memory ${memory.toFixed(2)}× ` +
+        `(${memory <= 1.15 ? 'flat' : 'NOT flat'}: within 15 %)`,
+    );
+  }
+}

@@ -1,5 +1,7 @@
 import { UsageError, type CliIo, type Command } from './cli-types.ts';
 import { embedCommand } from './embed.ts';
+import { evalBeirCommand } from './eval-beir.ts';
+import { evalStsCommand } from './eval-sts.ts';
 import { modelInitCommand } from './model-init.ts';
 
 const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>> = {
@@ -7,8 +9,24 @@ const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>
     '': {
       run: embedCommand,
       summary:
-        'embed <files|dirs…> --model <dir> --out <bundle.lumina> [--device auto|wasm|webgpu] ' +
-        '[--chunk-tokens N] [--overlap N] [--batch-tokens N]  embed files into a bundle (resumable)',
+        'embed <files|dirs…> --model <dir|owner/name> [--revision main] --out <bundle.lumina> ' +
+        '[--device auto|wasm|webgpu] [--chunk-tokens N] [--overlap N] [--batch-tokens N]  ' +
+        'embed files into a bundle (resumable; a hub id is downloaded once into the cache)',
+    },
+  },
+  eval: {
+    beir: {
+      run: evalBeirCommand,
+      summary:
+        'eval beir --data <dir> [--retriever bm25|dense:<model-dir>|hybrid:<model-dir>] ' +
+        '[--split test] [--k1 1.2] [--b 0.75] [--bm25-fields multi|flat] [--tie-breaker 0.5] ' +
+        '[--fusion rrf|weighted] [--alpha 0.5] ' +
+        '[--depth 1000] [--run-out <file>]  IR metrics of a retriever on a BEIR dataset',
+    },
+    sts: {
+      run: evalStsCommand,
+      summary:
+        'eval sts --data <sts.tsv|csv> --model <dir>  Spearman and Pearson of cosine similarity',
     },
   },
   model: {

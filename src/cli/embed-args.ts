@@ -1,12 +1,16 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from './cli-types.ts';
+import { isValidRevision } from './hub-model-ref.ts';
 
 export type CliDevice = 'auto' | 'wasm' | 'webgpu';
 
 export interface EmbedOptions {
   inputs: string[];
+  /** A local Hugging Face layout folder, or a hub id (`owner/name`). */
   model: string;
+  /** Hub revision (branch, tag or commit) when `model` is a hub id; undefined: `main`. */
+  revision: string | undefined;
   out: string;
   device: CliDevice;
   /** Undefined: the model's max tokens less its two special tokens, at most 256. */
@@ -29,6 +33,7 @@ export function parseEmbedArgs(args: string[]): EmbedOptions {
       allowPositionals: true,
       options: {
         model: { type: 'string' },
+        revision: { type: 'string' },
         out: { type: 'string' },
         device: { type: 'string', default: 'auto' },
         'chunk-tokens': { type: 'string' },
@@ -43,6 +48,9 @@ export function parseEmbedArgs(args: string[]): EmbedOptions {
   if (positionals.length === 0) throw new UsageError('give at least one file or folder to embed');
   if (!values.model) throw new UsageError('--model is required');
   if (!values.out) throw new UsageError('--out is required');
+  if (values.revision !== undefined && !isValidRevision(values.revision)) {
+    throw new UsageError(`--revision "${values.revision}" is not a branch, tag or commit name`);
+  }
   const device = values.device as CliDevice;
   if (!DEVICES.includes(device)) {
     throw new UsageError(`--device must be one of ${DEVICES.join(', ')}, got "${values.device}"`);
@@ -52,6 +60,7 @@ export function parseEmbedArgs(args: string[]): EmbedOptions {
   return {
     inputs: positionals,
     model: values.model,
+    revision: values.revision,
     out: path.resolve(values.out),
     device,
     chunkTokens: chunkTokens === undefined ? undefined : integer('--chunk-tokens', chunkTokens, 1),

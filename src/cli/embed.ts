@@ -16,6 +16,9 @@ import { loadTokenizer } from '../core/tokenizer/index.ts';
 import { UsageError, type CliIo } from './cli-types.ts';
 import { parseEmbedArgs, type EmbedOptions } from './embed-args.ts';
 import { chunkCorpus, hashInputFiles, listInputFiles, type PlannedChunk } from './embed-inputs.ts';
+import { fetchHubModel } from './hub-download.ts';
+import { defaultCacheDir, defaultHubUrl, DEFAULT_REVISION, isHubId } from './hub-model-ref.ts';
+import { hubProgressPrinter } from './hub-progress.ts';
 import {
   BatchAppender,
   createPartial,
@@ -54,6 +57,17 @@ export interface EmbedControl {
   onBatch?: (batchesDone: number, batchesTotal: number) => void;
   /** Fixed bundle time for a fresh plan; default now. A resumed run keeps its plan's. */
   created?: string;
+  /** Where a hub id's files come from and are kept; defaults from the environment. */
+  hub?: HubSettings;
+}
+
+export interface HubSettings {
+  /** Default `LUMINA_HUB_URL`, else https://huggingface.co. */
+  url?: string;
+  /** Default `LUMINA_CACHE_DIR`, else `lumina` in the user's cache folder. */
+  cacheDir?: string;
+  /** Default `HF_TOKEN`; for gated or private repositories. */
+  token?: string;
 }
 
 /** Most tokens the chunker is given by default; long contexts are rarely worth it for search. */
@@ -99,14 +113,15 @@ export async function embed(
   }
   const inputFiles = await listInputFiles(options.inputs);
   if (inputFiles.length === 0) throw new Error('no supported files found in the given folders');
-  const modelFiles = await readModelFolder(options.model);
+  const source = await locateModel(options, io, control);
+  const modelFiles = await readModelFolder(source.dir, source.id);
   const model = await EmbeddingModel.load(
     { kind: 'files', files: modelFiles.files, name: modelFiles.name },
     { device: 'wasm', dtype: 'fp32' },
     { signal },
   );
   try {
-    const bundleModel = describeModel(model, modelFiles.name, modelFiles.weightsSha256);
+    const bundleModel = describeModel(model, source, modelFiles.weightsSha256);
     const chunking = chunkingFor(options, model.info.maxTokens);
     const fingerprint: Fingerprint = {
       inputs: (await hashInputFiles(inputFiles)).map((f) => ({ ...f })),
@@ -317,11 +332,15 @@ function chunkingFor(options: EmbedOptions, maxTokens: number): ChunkOptions & B
   return { mode: defaultChunkOptions.mode, chunkTokens, overlapTokens };
 }
 
-function describeModel(model: EmbeddingModel, id: string, weightsSha256: string): BundleModel {
+function describeModel(
+  model: EmbeddingModel,
+  { id, revision }: ModelSource,
+  weightsSha256: string,
+): BundleModel {
   const { info } = model;
   return {
     id,
-    revision: null,
+    revision,
     weightsSha256,
     dims: info.dims,
     pooling: info.pooling === 'last-token' ? 'last_token' : info.pooling,
@@ -333,6 +352,50 @@ function describeModel(model: EmbeddingModel, id: string, weightsSha256: string)
   };
 }
 
+interface ModelSource {
+  /** The folder to read the files from (for a hub id, its folder in the download cache). */
+  dir: string;
+  /** The manifest's model id: the hub id, or a local folder's name. */
+  id: string;
+  /** The hub revision; null for a local folder. */
+  revision: string | null;
+}
+
+/** `--model` as a local folder if one exists by that name, else as a hub id fetched into the cache. */
+async function locateModel(
+  options: EmbedOptions,
+  io: CliIo,
+  control: EmbedControl,
+): Promise<ModelSource> {
+  const spec = options.model;
+  if ((await stat(spec).catch(() => undefined))?.isDirectory()) {
+    if (options.revision !== undefined) {
+      throw new UsageError(`--revision applies to a hub id, but --model ${spec} is a local folder`);
+    }
+    return { dir: spec, id: path.basename(path.resolve(spec)), revision: null };
+  }
+  if (!isHubId(spec)) {
+    throw new UsageError(
+      `--model ${spec}: neither a local model folder nor a Hugging Face Hub id (owner/name)`,
+    );
+  }
+  const ref = { id: spec, revision: options.revision ?? DEFAULT_REVISION };
+  const hub = control.hub ?? {};
+  const token = hub.token ?? process.env.HF_TOKEN;
+  const folder = await fetchHubModel(ref, {
+    hubUrl: (hub.url ?? defaultHubUrl()).replace(/\/+$/, ''),
+    cacheDir: hub.cacheDir ?? defaultCacheDir(),
+    ...(token ? { token } : {}),
+    ...(control.signal ? { signal: control.signal } : {}),
+    onProgress: hubProgressPrinter(io, ref.id),
+  });
+  io.stderr(
+    `embed: model ${ref.id} (revision ${ref.revision}) ` +
+      `${folder.fromCache ? 'from the cache' : 'downloaded to'} ${folder.dir}`,
+  );
+  return { dir: folder.dir, ...ref };
+}
+
 interface ModelFolderFiles {
   name: string;
   files: Map<string, Uint8Array>;
@@ -342,19 +405,19 @@ interface ModelFolderFiles {
 
 const WEIGHTS_FILE = 'onnx/model.onnx';
 
-/** The folder's files as the runtime wants them; other weights (safetensors, other dtypes) stay on disk. */
-async function readModelFolder(dir: string): Promise<ModelFolderFiles> {
-  const info = await stat(dir).catch(() => undefined);
-  if (!info?.isDirectory()) {
-    throw new UsageError(`--model ${dir}: not a folder (the CLI embeds with a local model folder)`);
-  }
+/**
+ * The folder's files as the runtime wants them; other weights (safetensors, other dtypes) and
+ * hidden entries (`.git`, the hub cache's marker and partial downloads) stay on disk.
+ */
+async function readModelFolder(dir: string, name: string): Promise<ModelFolderFiles> {
   const files = new Map<string, Uint8Array>();
   const walk = async (relative: string): Promise<void> => {
     for (const entry of await readdir(path.join(dir, relative), { withFileTypes: true })) {
-      const name = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(name);
-      else if (entry.isFile() && !skipModelFile(name)) {
-        files.set(name, new Uint8Array(await readFile(path.join(dir, name))));
+      if (entry.name.startsWith('.')) continue;
+      const file = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(file);
+      else if (entry.isFile() && !skipModelFile(file)) {
+        files.set(file, new Uint8Array(await readFile(path.join(dir, file))));
       }
     }
   };
@@ -369,7 +432,7 @@ async function readModelFolder(dir: string): Promise<ModelFolderFiles> {
   const config = files.get('tokenizer_config.json');
   const decode = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
   return {
-    name: path.basename(path.resolve(dir)),
+    name,
     files,
     weightsSha256: createHash('sha256').update(weights).digest('hex'),
     tokenizer: { json: decode(tokenizerJson), config: config ? decode(config) : undefined },

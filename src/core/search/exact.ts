@@ -1,9 +1,10 @@
 import { throwIfAborted, yieldToEventLoop } from '../abort.ts';
 import type { EmbeddingBlockRecord } from '../store/index.ts';
-import { dotRows, inverseRowNorms, norm } from './kernels.ts';
+import { dotRows, inverseRowNorms } from './kernels.ts';
+import { batchDims, checkK, prepareQuery, type SimilarityMetric } from './query.ts';
 import { TopK, type SearchHit } from './top-k.ts';
 
-export type SimilarityMetric = 'cosine' | 'dot';
+export type { SimilarityMetric } from './query.ts';
 
 /** What search needs of a stored embedding block (rows past `count` are ignored). */
 export type VectorBlock = Pick<EmbeddingBlockRecord, 'dims' | 'count' | 'vectors' | 'chunkIds'>;
@@ -38,23 +39,7 @@ function inverseNorms(block: VectorBlock): Float64Array | null {
   return inverse;
 }
 
-function checkK(k: number): void {
-  if (!Number.isInteger(k) || k < 0)
-    throw new RangeError(`k must be a whole number ≥ 0, got ${k}.`);
-}
-
-function prepareQuery(query: Float32Array, metric: SimilarityMetric): Float32Array {
-  for (const value of query) {
-    if (!Number.isFinite(value))
-      throw new RangeError('The query vector has a NaN or infinite value.');
-  }
-  if (metric === 'dot') return query;
-  const length = norm(query);
-  if (length === 0) throw new RangeError('Cosine similarity needs a non-zero query vector.');
-  return query.map((value) => value / length);
-}
-
-function checkBlock(block: VectorBlock, dims: number): void {
+export function checkBlock(block: VectorBlock, dims: number): void {
   if (block.dims !== dims) {
     throw new RangeError(`The query has ${dims} dims but an embedding block has ${block.dims}.`);
   }
@@ -77,10 +62,7 @@ export async function searchBlocksBatch(
 ): Promise<SearchHit[][]> {
   checkK(k);
   throwIfAborted(signal);
-  const dims = queries[0]?.length ?? 0;
-  if (queries.some((query) => query.length !== dims)) {
-    throw new RangeError('All queries of a batch must have the same number of dims.');
-  }
+  const dims = batchDims(queries);
   const prepared = queries.map((query) => prepareQuery(query, metric));
   const heaps = prepared.map(() => new TopK(k));
   if (k === 0 || prepared.length === 0) return heaps.map(() => []);

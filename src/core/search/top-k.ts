@@ -44,9 +44,18 @@ export class TopK {
 
   /** The kept items, best first. Sorting k items is cheap; it is never all n scores. */
   sorted(): SearchHit[] {
+    return this.sortedEntries().map(({ chunkId, score }) => ({ chunkId, score }));
+  }
+
+  /** The kept items with their `seq`, best first. */
+  sortedEntries(): (SearchHit & { seq: number })[] {
     const order = Array.from({ length: this.size }, (_, i) => i);
     order.sort((a, b) => (this.worse(a, b) ? 1 : this.worse(b, a) ? -1 : 0));
-    return order.map((i) => ({ chunkId: this.ids[i] as string, score: this.scores[i] as number }));
+    return order.map((i) => ({
+      chunkId: this.ids[i] as string,
+      score: this.scores[i] as number,
+      seq: this.seqs[i] as number,
+    }));
   }
 
   private place(i: number, score: number, seq: number, id: string): void {
