@@ -139,7 +139,16 @@ export function updateDatasetChunking(
 export function deleteDataset(db: LuminaDatabase, id: string): Promise<boolean> {
   return writeTransaction(
     db,
-    ['datasets', 'files', 'documents', 'chunks', 'embeddingBlocks', 'jobs', 'syncOutbox'],
+    [
+      'datasets',
+      'files',
+      'documents',
+      'chunks',
+      'embeddingBlocks',
+      'jobs',
+      'syncOutbox',
+      'analyses',
+    ],
     () => `deleting dataset ${id}`,
     async (tx) => {
       const existed = (await tx.objectStore('datasets').getKey(id)) !== undefined;
@@ -153,6 +162,7 @@ export function deleteDataset(db: LuminaDatabase, id: string): Promise<boolean> 
         () => tx.objectStore('chunks').delete(range),
         () => tx.objectStore('embeddingBlocks').delete(range),
         () => tx.objectStore('syncOutbox').delete(range),
+        () => tx.objectStore('analyses').delete(range),
         ...jobIds.map((jobId) => () => jobs.delete(jobId)),
       ]);
       return existed;

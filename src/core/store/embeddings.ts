@@ -159,8 +159,13 @@ export function deleteEmbeddingSet(
 ): Promise<void> {
   return writeTransaction(
     db,
-    ['embeddingBlocks'],
+    ['embeddingBlocks', 'analyses'],
     () => `deleting embedding set ${setId}`,
-    (tx) => tx.objectStore('embeddingBlocks').delete(prefixRange(datasetId, setId)),
+    async (tx) => {
+      await Promise.all([
+        tx.objectStore('embeddingBlocks').delete(prefixRange(datasetId, setId)),
+        tx.objectStore('analyses').delete(prefixRange(datasetId, setId)),
+      ]);
+    },
   );
 }

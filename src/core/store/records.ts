@@ -136,3 +136,25 @@ export interface OutboxRecord {
   attempts: number;
   updatedAt: number;
 }
+
+/**
+ * A derived view of one embedding set, stored so it reopens instantly: map coordinates
+ * (`kind: 'projection'`, `values` [rows × dims] Float32Array) or cluster assignments
+ * (`kind: 'clusters'`, `values` Int32Array per row). Row i belongs to `chunkIds[i]`; a reader
+ * compares `rows` with the set's current size and recomputes when the set changed.
+ */
+export interface AnalysisRecord {
+  datasetId: string;
+  setId: string;
+  /** e.g. `projection:umap-2d`, `clusters:kmeans`. */
+  id: string;
+  kind: 'projection' | 'clusters';
+  createdAt: number;
+  rows: number;
+  /** Values per row: 2 or 3 for a projection, 1 for clusters. */
+  dims: number;
+  values: Float32Array | Int32Array;
+  chunkIds: string[];
+  /** How it was made (method, seed, parameters) and per-kind extras such as cluster labels. */
+  params: JsonValue;
+}

@@ -1,5 +1,6 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb';
 import type {
+  AnalysisRecord,
   ChunkRecord,
   DatasetRecord,
   DocumentRecord,
@@ -37,6 +38,7 @@ export interface LuminaSchema extends DBSchema {
     value: OutboxRecord;
     indexes: { datasetState: [string, OutboxState] };
   };
+  analyses: { key: [string, string, string]; value: AnalysisRecord };
 }
 
 export type LuminaDatabase = IDBPDatabase<LuminaSchema>;
@@ -89,5 +91,13 @@ const createVersion1: Migration = {
   },
 };
 
+const addAnalyses: Migration = {
+  version: 2,
+  description: 'analyses: stored map coordinates and clusters per embedding set',
+  migrate(db) {
+    db.createObjectStore('analyses', { keyPath: ['datasetId', 'setId', 'id'] });
+  },
+};
+
 /** Append new versions here; never edit a released one, or existing databases will not get it. */
-export const MIGRATIONS: readonly Migration[] = [createVersion1];
+export const MIGRATIONS: readonly Migration[] = [createVersion1, addAnalyses];

@@ -1,4 +1,5 @@
 import type { SourceDocument, TextChunk } from '../types.ts';
+import * as analyses from './analyses.ts';
 import * as chunks from './chunks.ts';
 import * as datasets from './datasets.ts';
 import * as documents from './documents.ts';
@@ -10,6 +11,7 @@ import { deleteDatabase, openDatabase } from './open.ts';
 import * as outbox from './outbox.ts';
 import { globalFactory, type IdbFactory } from './platform.ts';
 import type {
+  AnalysisRecord,
   ChunkingSettings,
   ChunkRecord,
   DatasetRecord,
@@ -291,6 +293,24 @@ export class LuminaStore {
 
   deleteModel(id: string): Promise<void> {
     return models.deleteModel(this.db, id);
+  }
+
+  // Analyses (stored maps and clusters of an embedding set)
+
+  putAnalysis(record: AnalysisRecord): Promise<void> {
+    return analyses.putAnalysis(this.db, record);
+  }
+
+  getAnalysis(datasetId: string, setId: string, id: string): Promise<AnalysisRecord | undefined> {
+    return analyses.getAnalysis(this.db, datasetId, setId, id);
+  }
+
+  listAnalyses(datasetId: string, setId?: string): Promise<AnalysisRecord[]> {
+    return analyses.listAnalyses(this.db, datasetId, setId);
+  }
+
+  deleteAnalyses(datasetId: string, setId?: string): Promise<void> {
+    return analyses.deleteAnalyses(this.db, datasetId, setId);
   }
 
   // Runs and metrics

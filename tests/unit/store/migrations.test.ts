@@ -11,8 +11,11 @@ import {
 import { makeDocs } from './fixtures.ts';
 
 /** A test-only version 2: a new store, a new index, and a rewrite of every document. */
+/** The version a new migration would get: one past the app's own. */
+const NEXT = MIGRATIONS.length + 1;
+
 const version2: Migration = {
-  version: 2,
+  version: NEXT,
   description: 'test: notes store, datasets by name, documents get a language',
   async migrate(db, tx) {
     db.createObjectStore('notes', { keyPath: 'id' });
@@ -46,7 +49,7 @@ describe('schema migrations', () => {
       factory,
       migrations: [...MIGRATIONS, version2],
     });
-    expect(store.db.version).toBe(2);
+    expect(store.db.version).toBe(NEXT);
     expect([...store.db.objectStoreNames]).toContain('notes');
     if (!dataset) throw new Error('seed failed');
     expect(await store.getDataset(dataset.id)).toEqual(dataset);
@@ -68,7 +71,7 @@ describe('schema migrations', () => {
     const factory = new IDBFactory();
     const dataset = await seedVersion1(factory);
     const broken: Migration = {
-      version: 2,
+      version: NEXT,
       description: 'test: fails after changing things',
       migrate(db) {
         db.createObjectStore('half-done');
@@ -81,7 +84,7 @@ describe('schema migrations', () => {
     ).rejects.toThrow('migration 2 broke');
 
     const failingLater: Migration = {
-      version: 2,
+      version: NEXT,
       description: 'test: fails after a request',
       async migrate(_db, tx) {
         await tx.objectStore('documents').clear();
@@ -94,16 +97,46 @@ describe('schema migrations', () => {
 
     if (!dataset) throw new Error('seed failed');
     const store = await openStore({ name: 'lumina-test', factory });
-    expect(store.db.version).toBe(1);
+    expect(store.db.version).toBe(MIGRATIONS.length);
     expect([...store.db.objectStoreNames]).not.toContain('half-done');
     expect(await store.countDocuments(dataset.id)).toBe(30);
+    store.close();
+  });
+
+  it('upgrades a version 1 database to the analyses store and keeps its records', async () => {
+    const factory = new IDBFactory();
+    const old = await openStore({ name: 'lumina-v1', factory, migrations: MIGRATIONS.slice(0, 1) });
+    const dataset = await old.createDataset('from v1');
+    await old.addDocuments(dataset.id, 'h', makeDocs(3));
+    old.close();
+    const store = await openStore({ name: 'lumina-v1', factory });
+    expect(store.db.version).toBe(2);
+    expect(await store.countDocuments(dataset.id)).toBe(3);
+    await store.putAnalysis({
+      datasetId: dataset.id,
+      setId: 'set',
+      id: 'clusters:kmeans',
+      kind: 'clusters',
+      createdAt: 1,
+      rows: 2,
+      dims: 1,
+      values: Int32Array.from([0, 1]),
+      chunkIds: ['a#0', 'b#0'],
+      params: { k: 2 },
+    });
+    expect((await store.listAnalyses(dataset.id, 'set')).map((a) => a.id)).toEqual([
+      'clusters:kmeans',
+    ]);
+    // Deleting the dataset takes its analyses along.
+    await store.deleteDataset(dataset.id);
+    expect(await store.listAnalyses(dataset.id)).toEqual([]);
     store.close();
   });
 
   it('insists on migrations numbered 1, 2, 3 in order', async () => {
     const factory = new IDBFactory();
     await expect(
-      openStore({ factory, migrations: [...MIGRATIONS, { ...version2, version: 3 }] }),
+      openStore({ factory, migrations: [...MIGRATIONS, { ...version2, version: NEXT + 1 }] }),
     ).rejects.toThrow('numbered 1, 2, 3');
     await expect(openStore({ factory, migrations: [] })).rejects.toThrow('at least one');
   });
