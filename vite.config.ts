@@ -79,6 +79,8 @@ export default defineConfig({
       'idb',
       '@huggingface/tokenizers',
       '@noble/hashes/sha2.js',
+      'ml-matrix',
+      'ml-levenberg-marquardt',
     ],
   },
   server: { headers: isolationHeaders },

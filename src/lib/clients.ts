@@ -1,6 +1,8 @@
+import type { AnalyzeApi } from '../../workers/analyze.worker.ts';
 import type { EmbedApi } from '../../workers/embed.worker.ts';
 import type { IndexApi } from '../../workers/index.worker.ts';
 import type { PrepareApi } from '../../workers/prepare.worker.ts';
+import type { ProjectApi } from '../../workers/project.worker.ts';
 import { WorkerClient } from './worker-client.ts';
 
 /** Thin, lazily started clients of Lumina's workers; the page only imports their API types. */
@@ -34,4 +36,26 @@ export const indexClient = new WorkerClient<IndexApi>(
     }),
   // A scan checks for aborts between blocks; only a stuck read of IndexedDB needs the hard stop.
   { name: 'index worker', hardCancelAfterMs: 5_000 },
+);
+
+/** The analysis worker: clusters, near-duplicates and paths over a stored embedding set. */
+export const analyzeClient = new WorkerClient<AnalyzeApi>(
+  () =>
+    new Worker(new URL('../../workers/analyze.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'lumina-analyze',
+    }),
+  // k-means and the pair scan check for aborts between row blocks; a stuck read gets the stop.
+  { name: 'analyze worker', hardCancelAfterMs: 5_000 },
+);
+
+/** The map worker: PCA, UMAP and t-SNE of a stored set, and the colours of its points. */
+export const projectClient = new WorkerClient<ProjectApi>(
+  () =>
+    new Worker(new URL('../../workers/project.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'lumina-project',
+    }),
+  // A few steps (fuzzy graph, t-SNE affinities) run seconds without yielding; then it is killed.
+  { name: 'map worker', hardCancelAfterMs: 10_000 },
 );

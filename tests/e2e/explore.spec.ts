@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
@@ -12,7 +12,7 @@ import {
   MODEL_NAME,
   writeTinyModel,
 } from './embedding-fixtures.ts';
-import { openApp } from './helpers.ts';
+import { openApp, removeTempDir } from './helpers.ts';
 
 test('explore: semantic, keyword and hybrid search, filters, more like this, batch and Q&A', async () => {
   test.setTimeout(240_000);
@@ -104,6 +104,6 @@ test('explore: semantic, keyword and hybrid search, filters, more like this, bat
     await expect(page.getByTestId('qa-scores')).toContainText('hit@10 100.0 %');
     await context.close();
   } finally {
-    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    removeTempDir(root);
   }
 });

@@ -1,5 +1,5 @@
 import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
 import { fileURLToPath } from 'node:url';
@@ -48,4 +48,12 @@ export async function openApp(profile: string): Promise<{ context: BrowserContex
   await expect(page.getByRole('heading', { name: 'Lumina' })).toBeVisible();
   await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
   return { context, page };
+}
+
+/**
+ * Removes a test's temp folder. Chromium can still be writing its profile for a moment after
+ * `context.close()` resolves (GPU and storage processes exit last), so retry for a few seconds.
+ */
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
 }

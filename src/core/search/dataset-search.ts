@@ -1,4 +1,4 @@
-import { docIdOfChunk } from '../embed/job/document-averages.ts';
+import { docIdOfChunk } from '../store/index.ts';
 import type { Bm25Params, RankedItem } from '../lexical/index.ts';
 import type { ProgressCallback } from '../progress.ts';
 import type { LuminaStore } from '../store/index.ts';

@@ -3,6 +3,7 @@ import type { JsonValue } from '../types.ts';
 import type { DocumentRecord, LuminaStore } from '../store/index.ts';
 import type { RowMask } from './scan.ts';
 import type { VectorIndex } from './vector-index.ts';
+import { docIdOfChunk } from '../store/index.ts';
 
 export type MetadataScalar = string | number | boolean;
 
@@ -57,12 +58,6 @@ export function documentMatches(
     if (!valueMatches(doc.metadata[key], wanted)) return false;
   }
   return true;
-}
-
-/** The document id of a chunk id (`${docId}#${index}`; doc ids may contain '#'). */
-export function docIdOfChunk(chunkId: string): string {
-  const at = chunkId.lastIndexOf('#');
-  return at < 0 ? chunkId : chunkId.slice(0, at);
 }
 
 /** One byte per row of `index`: 1 where the row's document is in `allowedDocs`. */

@@ -1,4 +1,4 @@
-import { docIdOfChunk } from '../embed/job/document-averages.ts';
+import { docIdOfChunk } from '../store/index.ts';
 
 export interface QaCase {
   /** The document whose answer the question should retrieve. */

@@ -11,6 +11,12 @@ export interface DocumentChunks {
   chunks: readonly TextChunk[];
 }
 
+/** The document id of a chunk id (`${docId}#${index}`): everything before the last `#`. */
+export function docIdOfChunk(chunkId: string): string {
+  const at = chunkId.lastIndexOf('#');
+  return at < 0 ? chunkId : chunkId.slice(0, at);
+}
+
 export function chunkId(docId: string, index: number): string {
   return `${docId}#${index}`;
 }

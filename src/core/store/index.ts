@@ -1,4 +1,4 @@
-export { chunkId, type DocumentChunks } from './chunks.ts';
+export { chunkId, docIdOfChunk, type DocumentChunks } from './chunks.ts';
 export type { CounterDelta } from './datasets.ts';
 export type { PageOptions } from './documents.ts';
 export { emptyEmbeddingBlock } from './embeddings.ts';

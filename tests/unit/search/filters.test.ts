@@ -5,7 +5,7 @@ import {
   filterKey,
   searchStoredSet,
 } from '../../../src/core/search/index.ts';
-import { docIdOfChunk } from '../../../src/core/search/filters.ts';
+import { docIdOfChunk } from '../../../src/core/store/index.ts';
 import {
   chunkId,
   EMBEDDING_BLOCK_ROWS,

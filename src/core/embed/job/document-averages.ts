@@ -1,6 +1,10 @@
 import { throwIfAborted } from '../../abort.ts';
 import { EMBEDDING_BLOCK_ROWS, type LuminaStore } from '../../store/index.ts';
 import { BlockWriter } from './block-writer.ts';
+import { docIdOfChunk } from '../../store/index.ts';
+
+/** Re-exported where the job's callers have always found it. */
+export { docIdOfChunk };
 
 /** Documents averaged per pass over the chunk vectors; bounds the sums held (× dims doubles). */
 export const DOCUMENT_WINDOW = 8 * EMBEDDING_BLOCK_ROWS;
@@ -11,10 +15,6 @@ export interface DocumentAveragesResult {
 }
 
 /** The document a chunk id (`${docId}#${index}`) belongs to; doc ids may contain `#` themselves. */
-export function docIdOfChunk(chunkId: string): string {
-  const hash = chunkId.lastIndexOf('#');
-  return hash < 0 ? chunkId : chunkId.slice(0, hash);
-}
 
 /**
  * Writes the mean of each document's chunk vectors (L2-normalised when asked) to `docSetId`,
