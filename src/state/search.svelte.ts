@@ -64,6 +64,9 @@ export class SearchState {
   /** Weighted fusion: the semantic list's weight. */
   alpha = $state(0.5);
   backend = $state<VectorBackend>('auto');
+  /** BM25 term-frequency saturation and length normalisation (Elasticsearch's defaults). */
+  k1 = $state(1.2);
+  b = $state(0.75);
   /** Comma-separated sources (file paths) to keep; empty keeps all. */
   sources = $state('');
   /** `field=value` lines; all must hold. */
@@ -115,6 +118,7 @@ export class SearchState {
       ...(where ? { where } : {}),
       ...(this.backend !== 'auto' ? { backend: this.backend } : {}),
       fusion: { method: this.fusion, alpha: this.alpha },
+      bm25: { k1: this.k1, b: this.b },
       ...(exclude ? { exclude } : {}),
     };
   }
