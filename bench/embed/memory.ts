@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright';
 import { chromiumArgs, chromiumPath } from '../../tests/support/chromium.ts';
+import { vmHwmBytes } from '../shared.ts';
 import type { LuminaBench } from './bench.ts';
 import type { MemoryEmbedResult, MemorySeedResult } from './protocol.ts';
 
@@ -141,13 +142,7 @@ async function rendererPeakOfProfile(profile: string): Promise<number> {
   let peak = 0;
   for (const entry of table) {
     if (!entry.cmdline.includes('--type=renderer') || !underRoot(entry.pid)) continue;
-    try {
-      const status = await readFile(`/proc/${entry.pid}/status`, 'utf8');
-      const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
-      if (kb) peak = Math.max(peak, Number(kb) * 1024);
-    } catch {
-      // Gone already.
-    }
+    peak = Math.max(peak, await vmHwmBytes(entry.pid));
   }
   if (peak === 0) throw new Error(`No renderer process found for the profile ${profile}`);
   return peak;

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { createServer, type ViteDevServer } from 'vite';
 import { modelInit } from '../../src/cli/model-init.ts';
 import { chromiumArgs, chromiumPath } from '../../tests/support/chromium.ts';
 import type { LuminaBench } from './bench.ts';
+import { formatTable, freePort, vmHwmBytes } from '../shared.ts';
 import { buildCorpus } from './corpus.ts';
 import { runMemoryBench, type MemoryRow } from './memory.ts';
 import type { NativeBenchRequest, NativeBenchResult } from './native.ts';
@@ -294,16 +294,6 @@ async function rendererPeakRss(browser: Browser): Promise<number> {
   return peak;
 }
 
-async function vmHwmBytes(pid: number): Promise<number> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
-    return kb ? Number(kb) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 async function runNative(work: string, request: NativeBenchRequest): Promise<EngineRow> {
   const requestFile = path.join(work, 'native-request.json');
   const resultFile = path.join(work, 'native-result.json');
@@ -408,28 +398,6 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
   return max;
-}
-
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) =>
-    Math.max(h.length, ...rows.map((row) => row[c]?.length ?? 0)),
-  );
-  const line = (cells: string[]): string =>
-    `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join(' | ')} |`;
-  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function log(message: string): void {

@@ -1,4 +1,3 @@
-import { createServer as createNetServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import { createServer, type ViteDevServer } from 'vite';
 import { chromiumArgs, chromiumPath } from '../../tests/support/chromium.ts';
 import type { LuminaSearchBench } from './bench.ts';
 import type { BenchRow, SearchBenchRequest, SearchBenchResult } from './protocol.ts';
+import { formatTable, freePort } from '../shared.ts';
 
 /**
  * `npm run bench:search`: exact top-k over seeded unit vectors in headless Chromium, Lumina's
@@ -140,28 +140,6 @@ function report(request: SearchBenchRequest, result: SearchBenchResult): void {
       `target WASM p50 ≤ ${TARGET_P50_MS} ms:       ${p50.toFixed(2)} ms — ${p50 <= TARGET_P50_MS ? 'MET' : 'NOT MET'}`,
     );
   }
-}
-
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) =>
-    Math.max(h.length, ...rows.map((row) => row[c]?.length ?? 0)),
-  );
-  const line = (cells: string[]): string =>
-    `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join(' | ')} |`;
-  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function log(message: string): void {

@@ -57,12 +57,23 @@ export function documentQuestion(i: number): string {
 
 export const docId = (i: number): string => `d${String(i).padStart(3, '0')}`;
 
-const jsonl = Array.from({ length: DOCUMENTS }, (_, i) =>
-  JSON.stringify({ _id: docId(i), text: documentText(i), question: documentQuestion(i) }),
-).join('\n');
+const noteRecords = Array.from({ length: DOCUMENTS }, (_, i) => ({
+  _id: docId(i),
+  text: documentText(i),
+  question: documentQuestion(i),
+}));
 
-/** A dataset with the documents, chunked with the MiniLM tokenizer into one chunk each. */
-export async function createChunkedDataset(page: Page, name: string): Promise<void> {
+/**
+ * A dataset with the notes (and any `extra` records), chunked with the MiniLM tokenizer into one
+ * chunk each.
+ */
+export async function createChunkedDataset(
+  page: Page,
+  name: string,
+  extra: readonly Record<string, string>[] = [],
+): Promise<void> {
+  const total = DOCUMENTS + extra.length;
+  const jsonl = [...noteRecords, ...extra].map((record) => JSON.stringify(record)).join('\n');
   await page.getByLabel('New dataset name').fill(name);
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(page.getByTestId('dataset-title')).toHaveText(name);
@@ -78,7 +89,7 @@ export async function createChunkedDataset(page: Page, name: string): Promise<vo
   await page.getByRole('button', { name: 'Chunk dataset' }).click();
   await waitForJobDone(page);
   await expect(page.getByTestId('dataset-counts')).toContainText(
-    `${DOCUMENTS} documents · ${DOCUMENTS} chunks`,
+    `${total} documents · ${total} chunks`,
   );
 }
 

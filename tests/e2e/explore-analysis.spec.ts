@@ -5,44 +5,18 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import {
   chooseModel,
+  createChunkedDataset,
   docId,
   documentText,
   DOCUMENTS,
   MODEL_NAME,
   writeTinyModel,
 } from './embedding-fixtures.ts';
-import { openApp, removeTempDir, waitForJobDone } from './helpers.ts';
+import { openApp, removeTempDir } from './helpers.ts';
 
 /** Two documents with the very same text, beside the notes: a certain near-duplicate pair. */
 const TWIN_TEXT = 'Twin note: identical wording about lighthouses guarding a rocky coast.';
 const TOTAL = DOCUMENTS + 2;
-
-/** The notes plus the two twins, chunked one chunk each. */
-async function createDataset(page: Page): Promise<void> {
-  const lines = [
-    ...Array.from({ length: DOCUMENTS }, (_, i) =>
-      JSON.stringify({ _id: docId(i), text: documentText(i) }),
-    ),
-    JSON.stringify({ _id: 'twin-a', text: TWIN_TEXT }),
-    JSON.stringify({ _id: 'twin-b', text: TWIN_TEXT }),
-  ];
-  await page.getByLabel('New dataset name').fill('Notes');
-  await page.getByRole('button', { name: 'Create' }).click();
-  await page.getByTestId('file-input').setInputFiles({
-    name: 'notes.jsonl',
-    mimeType: 'application/x-ndjson',
-    buffer: Buffer.from(lines.join('\n')),
-  });
-  await waitForJobDone(page);
-  await page.getByTestId('tokenizer-select').selectOption({ label: 'all-MiniLM-L6-v2' });
-  await page.getByTestId('chunk-tokens').fill('128');
-  await page.getByTestId('chunk-overlap').fill('0');
-  await page.getByRole('button', { name: 'Chunk dataset' }).click();
-  await waitForJobDone(page);
-  await expect(page.getByTestId('dataset-counts')).toContainText(
-    `${TOTAL} documents · ${TOTAL} chunks`,
-  );
-}
 
 async function downloadText(page: Page, testId: string): Promise<{ name: string; text: string }> {
   const downloading = page.waitForEvent('download');
@@ -73,7 +47,10 @@ test('explore: clusters with a suggested k, duplicates, a path and a similarity 
     const opened = await openApp(join(root, 'profile'));
     context = opened.context;
     const page = opened.page;
-    await createDataset(page);
+    await createChunkedDataset(page, 'Notes', [
+      { _id: 'twin-a', text: TWIN_TEXT },
+      { _id: 'twin-b', text: TWIN_TEXT },
+    ]);
     await chooseModel(page, modelDir);
     await page.getByTestId('token-budget').fill('4096');
     await page.getByRole('button', { name: 'Start embedding' }).click();

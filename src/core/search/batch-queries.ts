@@ -104,36 +104,27 @@ export interface BatchResultRow {
   text: string;
 }
 
+/** A result row with the snake_case field names of the CSV and JSONL files. */
+function resultRecord(row: BatchResultRow): Record<string, string | number> {
+  return {
+    query_id: row.queryId,
+    query: row.query,
+    rank: row.rank,
+    score: row.score,
+    chunk_id: row.chunkId,
+    doc_id: row.docId,
+    source: row.source,
+    text: row.text,
+  };
+}
+
 export function batchResultsToCsv(rows: readonly BatchResultRow[]): string {
-  return Papa.unparse(
-    rows.map((row) => ({
-      query_id: row.queryId,
-      query: row.query,
-      rank: row.rank,
-      score: row.score,
-      chunk_id: row.chunkId,
-      doc_id: row.docId,
-      source: row.source,
-      text: row.text,
-    })),
-    { newline: '\n' },
-  );
+  return Papa.unparse(rows.map(resultRecord), { newline: '\n' });
 }
 
 export function batchResultsToJsonl(rows: readonly BatchResultRow[]): string {
   return rows
-    .map((row) =>
-      JSON.stringify({
-        query_id: row.queryId,
-        query: row.query,
-        rank: row.rank,
-        score: row.score,
-        chunk_id: row.chunkId,
-        doc_id: row.docId,
-        source: row.source,
-        text: row.text,
-      }),
-    )
+    .map((row) => JSON.stringify(resultRecord(row)))
     .join('\n')
     .concat(rows.length ? '\n' : '');
 }
