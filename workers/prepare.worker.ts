@@ -24,6 +24,7 @@ import {
 import { ProgressReporter, type ProgressCallback } from '../src/core/progress.ts';
 import { openStore, type LuminaStore } from '../src/core/store/index.ts';
 import type { TokenCounter } from '../src/core/tokenizer/index.ts';
+import { importBundle, type ImportBundleResult } from '../src/core/bundle/import-bundle.ts';
 
 let storePromise: Promise<LuminaStore> | null = null;
 const store = (): Promise<LuminaStore> => (storePromise ??= openStore());
@@ -45,6 +46,23 @@ let lastPrepared: PreparedText[] = [];
 
 const api = {
   /** Removes half-ingested files left by a closed tab; returns what was cleaned per dataset. */
+  /**
+   * Imports a `.lumina` bundle as a new dataset after checking everything in it (an untrusted
+   * file); nothing is kept when any check or write fails. Importing it again adds nothing.
+   */
+  async importBundle(
+    file: Blob,
+    name: string,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<ImportBundleResult> {
+    return importBundle(await store(), file, {
+      name,
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+  },
+
   async recoverInterrupted(): Promise<Record<string, string[]>> {
     const s = await store();
     const cleaned: Record<string, string[]> = {};

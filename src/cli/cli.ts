@@ -1,3 +1,9 @@
+import {
+  bundleExportJsonlCommand,
+  bundleExportProjectorCommand,
+  bundleInspectCommand,
+  bundleMergeCommand,
+} from './bundle.ts';
 import { UsageError, type CliIo, type Command } from './cli-types.ts';
 import { embedCommand } from './embed.ts';
 import { evalBeirCommand } from './eval-beir.ts';
@@ -5,6 +11,30 @@ import { evalStsCommand } from './eval-sts.ts';
 import { modelInitCommand } from './model-init.ts';
 
 const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>> = {
+  bundle: {
+    inspect: {
+      run: bundleInspectCommand,
+      summary: 'bundle inspect <bundle.lumina>  print the manifest summary and validation as JSON',
+    },
+    merge: {
+      run: bundleMergeCommand,
+      summary:
+        'bundle merge <a.lumina> <b.lumina>… --out <merged.lumina>  merge shards embedded ' +
+        'the same way (duplicate chunks kept once)',
+    },
+    'export-projector': {
+      run: bundleExportProjectorCommand,
+      summary:
+        'bundle export-projector <bundle.lumina> --out <dir>  vectors.tsv and metadata.tsv ' +
+        'for the Embedding Projector',
+    },
+    'export-jsonl': {
+      run: bundleExportJsonlCommand,
+      summary:
+        'bundle export-jsonl <bundle.lumina> --out <file.jsonl>  one JSON line per chunk ' +
+        'with its embedding',
+    },
+  },
   embed: {
     '': {
       run: embedCommand,

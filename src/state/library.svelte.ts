@@ -162,6 +162,24 @@ export class LibraryState {
     await this.load();
   }
 
+  /** Imports `.lumina` bundles, each as a new dataset (checked first; nothing partial is kept). */
+  async importBundles(files: readonly File[]): Promise<void> {
+    const notices: string[] = [];
+    let lastId: string | null = null;
+    for (const file of files) {
+      const name = file.name.replace(/\.lumina$/i, '');
+      const result = await this.job.run(`Importing ${file.name}`, (signal, onProgress) =>
+        prepareClient.call((api) => api.importBundle(file, name, signal, onProgress), signal),
+      );
+      if (!result) break;
+      notices.push(`${file.name}: ${result.message}`);
+      lastId = result.datasetId;
+    }
+    await this.load();
+    if (lastId) await this.select(lastId);
+    if (notices.length) this.job.notice = notices.join(' ');
+  }
+
   async paste(text: string): Promise<void> {
     if (!text.trim()) return;
     if (!this.selectedId) await this.createDataset('Pasted text');

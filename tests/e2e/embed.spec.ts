@@ -139,7 +139,7 @@ test('embed with a picked model folder, survive a closed tab mid-job, resume, an
   }
 });
 
-test('export a finished set as a bundle that reads back in Node', async () => {
+test('export a finished set as a bundle that reads back in Node and imports back, once', async () => {
   test.setTimeout(240_000);
   const root = mkdtempSync(join(tmpdir(), 'lumina-export-'));
   try {
@@ -157,7 +157,37 @@ test('export a finished set as a bundle that reads back in Node', async () => {
     await page.getByTestId('export-bundle').click();
     const download = await downloading;
     expect(download.suggestedFilename()).toBe('Export notes.lumina');
-    const bundle = await readBundle(readFileSync(await download.path()));
+    const bundlePath = await download.path();
+    const bundle = await readBundle(readFileSync(bundlePath));
+
+    // Importing the bundle makes a searchable dataset; importing it again adds nothing.
+    const importBundle = async () => {
+      await page.getByTestId('bundle-input').setInputFiles({
+        name: 'shared notes.lumina',
+        mimeType: 'application/zip',
+        buffer: readFileSync(bundlePath),
+      });
+      await expect(page.getByTestId('job-percent')).toHaveCount(0, { timeout: 60_000 });
+    };
+    await importBundle();
+    await expect(page.getByTestId('dataset-title')).toHaveText('shared notes');
+    await expect(page.getByTestId('dataset-counts')).toContainText(
+      `${DOCUMENTS} documents · ${DOCUMENTS} chunks`,
+    );
+    const datasets = page.getByTestId('dataset-item');
+    const before = await datasets.count();
+    await importBundle();
+    await expect(page.getByTestId('job-notice')).toContainText('nothing was added');
+    await expect(datasets).toHaveCount(before);
+    await page.getByRole('navigation').getByRole('button', { name: 'Explore' }).click();
+    await expect(page.getByTestId('explore-set')).toHaveValue(MODEL_NAME);
+    await page.getByTestId('search-mode').selectOption('lexical');
+    await page.getByTestId('explore-query').fill(`sample ${42 * 17}`);
+    await page
+      .getByRole('region', { name: 'Search' })
+      .getByRole('button', { name: 'Search', exact: true })
+      .click();
+    await expect(page.getByTestId('explore-hit').first()).toContainText('d042');
     await context.close();
 
     const { manifest } = bundle;
