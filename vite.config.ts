@@ -40,6 +40,8 @@ export default defineConfig({
           { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
           { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
         ],
+        // The installed app opens .lumina bundles from the file manager (File Handling API).
+        file_handlers: [{ action: './', accept: { 'application/x-lumina-bundle': ['.lumina'] } }],
       },
       workbox: {
         // The app shell only; models and ORT wasm binaries are cached on first use below.

@@ -15,6 +15,7 @@ import type { ChunkHit } from '../core/search/index.ts';
 import type { JobState as StoredJobState } from '../core/store/index.ts';
 import { embedClient, indexClient, prepareClient } from '../lib/clients.ts';
 import { downloadBlob } from '../lib/download.ts';
+import { shareOrDownload } from '../lib/launch-files.ts';
 import { folderFiles } from '../lib/model-folder.ts';
 import { runSystemCheck } from '../lib/system-check.ts';
 import { pageStore, type LibraryState } from './library.svelte.ts';
@@ -374,8 +375,11 @@ export class EmbedState {
     }
   }
 
-  /** Writes a finished set as a Lumina bundle in the prepare worker and downloads it. */
-  async exportBundle(setId: string): Promise<void> {
+  /**
+   * Writes a finished set as a Lumina bundle in the prepare worker, then downloads it, or with
+   * `share` hands it to the Web Share API where the browser can share files (else downloads).
+   */
+  async exportBundle(setId: string, how: 'download' | 'share' = 'download'): Promise<void> {
     const datasetId = this.library.selectedId;
     if (!datasetId || this.exporting) return;
     const name = (this.library.selected?.name ?? 'dataset').replace(/[\\/:*?"<>|]+/g, '_');
@@ -390,12 +394,24 @@ export class EmbedState {
       const bytes = await prepareClient.call((api) =>
         api.exportBundle(datasetId, setId, appVersion, undefined, onProgress),
       );
-      downloadBlob(
-        bytes as Uint8Array<ArrayBuffer>,
-        `${name}${BUNDLE_EXTENSION}`,
-        'application/zip',
-      );
-      this.notice = `Exported ${setId} as ${name}${BUNDLE_EXTENSION}.`;
+      const fileName = `${name}${BUNDLE_EXTENSION}`;
+      const download = () =>
+        downloadBlob(bytes as Uint8Array<ArrayBuffer>, fileName, 'application/zip');
+      let outcome: Awaited<ReturnType<typeof shareOrDownload>> = 'downloaded';
+      if (how === 'share') {
+        const file = new File([bytes as Uint8Array<ArrayBuffer>], fileName, {
+          type: 'application/zip',
+        });
+        outcome = await shareOrDownload(file, download);
+      } else {
+        download();
+      }
+      this.notice =
+        outcome === 'shared'
+          ? `Shared ${setId} as ${fileName}.`
+          : outcome === 'cancelled'
+            ? 'Sharing cancelled.'
+            : `Exported ${setId} as ${fileName}${how === 'share' ? ' (this browser cannot share files, so it was downloaded)' : ''}.`;
     } catch (error) {
       this.error = `Export failed: ${message(error)}`;
     } finally {

@@ -158,6 +158,13 @@ test('export a finished set as a bundle that reads back in Node and imports back
     const download = await downloading;
     expect(download.suggestedFilename()).toBe('Export notes.lumina');
     const bundlePath = await download.path();
+    // Headless Chromium on Linux cannot share files: Share… downloads the same bundle instead.
+    const sharing = page.waitForEvent('download');
+    await page.getByTestId('share-bundle').click();
+    const shared = await sharing;
+    expect(shared.suggestedFilename()).toBe('Export notes.lumina');
+    await expect(page.getByTestId('embed-notice')).toContainText('cannot share files');
+    expect(readFileSync(await shared.path()).length).toBe(readFileSync(bundlePath).length);
     const bundle = await readBundle(readFileSync(bundlePath));
 
     // Importing the bundle makes a searchable dataset; importing it again adds nothing.

@@ -11,11 +11,19 @@ test('the installed app reloads offline, stays isolated, and ingests a file', as
   const manifest = await page.evaluate(async () => {
     const link = document.querySelector<HTMLLinkElement>('link[rel="manifest"]');
     return link
-      ? ((await (await fetch(link.href)).json()) as { name: string; icons: unknown[] })
+      ? ((await (await fetch(link.href)).json()) as {
+          name: string;
+          icons: unknown[];
+          file_handlers?: { action: string; accept: Record<string, string[]> }[];
+        })
       : null;
   });
   expect(manifest?.name).toContain('Lumina');
   expect(manifest?.icons.length).toBeGreaterThanOrEqual(2);
+  // The installed app is offered .lumina files by the file manager (File Handling API).
+  expect(manifest?.file_handlers).toEqual([
+    { action: './', accept: { 'application/x-lumina-bundle': ['.lumina'] } },
+  ]);
 
   // Wait until the service worker controls the page, so the shell is cached.
   await page.evaluate(async () => {
