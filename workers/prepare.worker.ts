@@ -25,6 +25,8 @@ import { ProgressReporter, type ProgressCallback } from '../src/core/progress.ts
 import { openStore, type LuminaStore } from '../src/core/store/index.ts';
 import type { TokenCounter } from '../src/core/tokenizer/index.ts';
 import { importBundle, type ImportBundleResult } from '../src/core/bundle/import-bundle.ts';
+import { modelFromZip, modelZip } from '../src/core/model/model-archive.ts';
+import { importModel, modelZipFileName, storedModelZip } from '../src/core/model/stored-models.ts';
 
 let storePromise: Promise<LuminaStore> | null = null;
 const store = (): Promise<LuminaStore> => (storePromise ??= openStore());
@@ -163,6 +165,42 @@ const api = {
     });
     progress.finish(`${input.chunks.length} chunks exported`);
     return Comlink.transfer(bytes, [bytes.buffer]);
+  },
+
+  /** Imports a model zip (untrusted: checked before it is inflated); returns the model's id. */
+  async importModelZip(
+    file: Blob,
+    name: string,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<string> {
+    const files = await modelFromZip(new Uint8Array(await file.arrayBuffer()), {
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    return importModel(await store(), files, name, signal ? { signal } : {});
+  },
+
+  /** Imports a picked model folder (HF path → file); returns the model's id. */
+  async importModelFiles(entries: Map<string, Blob>, name: string): Promise<string> {
+    return importModel(await store(), entries, name);
+  },
+
+  /** A stored model (by id) or a picked folder as zip bytes in the HF layout, transferred. */
+  async modelZip(
+    model: string | { files: Map<string, Blob>; name: string },
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<{ bytes: Uint8Array; fileName: string }> {
+    const options = { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
+    const zipped =
+      typeof model === 'string'
+        ? await storedModelZip(await store(), model, options)
+        : {
+            bytes: await modelZip(model.files, model.name, options),
+            fileName: modelZipFileName(model.name),
+          };
+    return Comlink.transfer(zipped, [zipped.bytes.buffer]);
   },
 };
 

@@ -10,6 +10,11 @@ import {
   type ModelSource,
   type Pooling,
 } from '../core/embed/runtime/index.ts';
+import {
+  listRunnableModels,
+  storedModelFiles,
+  type StoredModelSummary,
+} from '../core/model/stored-models.ts';
 import type { Progress } from '../core/progress.ts';
 import type { ChunkHit } from '../core/search/index.ts';
 import type { JobState as StoredJobState } from '../core/store/index.ts';
@@ -18,10 +23,11 @@ import { downloadBlob } from '../lib/download.ts';
 import { shareOrDownload } from '../lib/launch-files.ts';
 import { folderFiles } from '../lib/model-folder.ts';
 import { runSystemCheck } from '../lib/system-check.ts';
+import type { PrepareApi } from '../../workers/prepare.worker.ts';
 import { pageStore, type LibraryState } from './library.svelte.ts';
 import { appVersion } from './system.svelte.ts';
 
-export type ModelKind = 'folder' | 'served' | 'hub';
+export type ModelKind = 'folder' | 'served' | 'hub' | 'stored';
 
 /** A job of this dataset that a closed tab, a pause or an error left unfinished. */
 export interface UnfinishedJob {
@@ -58,6 +64,11 @@ export class EmbedState {
   folder = $state.raw<{ name: string; files: Map<string, File> } | null>(null);
   served = $state<string[]>([]);
   servedName = $state('');
+  /** Runnable models kept in this browser (imported folders and zips). */
+  stored = $state.raw<StoredModelSummary[]>([]);
+  storedModel = $state.raw<{ id: string; name: string; files: Map<string, Blob> } | null>(null);
+  /** What the model import or zip download is doing, while it runs. */
+  modelBusy = $state<string | null>(null);
   devicePreference = $state<DevicePreference>('wasm');
   deviceChoice = $state<DeviceChoice | null>(null);
   choosingDevice = $state(false);
@@ -102,6 +113,7 @@ export class EmbedState {
   get modelName(): string {
     if (this.modelKind === 'hub') return this.hubId.trim();
     if (this.modelKind === 'served') return this.servedName;
+    if (this.modelKind === 'stored') return this.storedModel?.name ?? '';
     return this.folder?.name ?? '';
   }
 
@@ -111,6 +123,10 @@ export class EmbedState {
     if (this.modelKind === 'served')
       return this.servedName
         ? { kind: 'url', name: this.servedName, baseUrl: `/models/${this.servedName}/` }
+        : null;
+    if (this.modelKind === 'stored')
+      return this.storedModel
+        ? { kind: 'files', files: this.storedModel.files, name: this.storedModel.name }
         : null;
     return this.folder ? { kind: 'files', files: this.folder.files, name: this.folder.name } : null;
   }
@@ -135,6 +151,85 @@ export class EmbedState {
     if (this.folder && !this.folder.files.has('onnx/model.onnx'))
       this.error = `${picked.name} has no onnx/model.onnx: pick a Hugging Face model folder with an ONNX export.`;
     else this.error = null;
+  }
+
+  /** Models kept in this browser that can run; keeps the chosen one if it is still there. */
+  async discoverStored(): Promise<void> {
+    this.stored = await listRunnableModels(await pageStore());
+    const keep = this.stored.find((model) => model.id === this.storedModel?.id);
+    const first = this.stored.at(-1);
+    if (!keep && first) await this.selectStored(first.id);
+    else if (!keep) this.storedModel = null;
+  }
+
+  /** Reads the stored model's files (Blobs, read lazily) so it embeds like a picked folder. */
+  async selectStored(id: string): Promise<void> {
+    const summary = this.stored.find((model) => model.id === id);
+    if (!summary) return;
+    this.deviceChoice = null;
+    try {
+      const files = await storedModelFiles(await pageStore(), id);
+      this.storedModel = { id, name: summary.name, files };
+      this.error = null;
+    } catch (error) {
+      this.storedModel = null;
+      this.error = `Could not read the stored model: ${message(error)}`;
+    }
+  }
+
+  /** Keeps a model zip (checked as untrusted input) in this browser and chooses it. */
+  importModelZip(file: File): Promise<void> {
+    const name = file.name.replace(/\.zip$/i, '') || 'model';
+    return this.importModel(name, (api) => api.importModelZip(file, name));
+  }
+
+  /** Keeps a picked model folder in this browser and chooses it. */
+  importModelFolder(files: readonly File[]): Promise<void> {
+    const folder = folderFiles(files);
+    return this.importModel(folder.name, (api) => api.importModelFiles(folder.files, folder.name));
+  }
+
+  private async importModel(
+    name: string,
+    run: (api: Comlink.Remote<PrepareApi>) => Promise<string>,
+  ): Promise<void> {
+    if (this.modelBusy) return;
+    this.error = null;
+    this.notice = null;
+    this.modelBusy = `Importing ${name}…`;
+    try {
+      const id = await prepareClient.call(run);
+      this.modelKind = 'stored';
+      this.stored = await listRunnableModels(await pageStore());
+      await this.selectStored(id);
+      this.notice = `Imported the model ${name}; it is kept in this browser.`;
+    } catch (error) {
+      this.error = `Model import failed: ${message(error)}`;
+    } finally {
+      this.modelBusy = null;
+    }
+  }
+
+  /** Downloads the chosen stored model or picked folder as a zip in the Hugging Face layout. */
+  async downloadModelZip(): Promise<void> {
+    const stored = this.modelKind === 'stored' ? this.storedModel : null;
+    const folder = this.modelKind === 'folder' ? this.folder : null;
+    if (this.modelBusy || (!stored && !folder)) return;
+    const name = stored?.name ?? folder?.name ?? 'model';
+    this.error = null;
+    this.notice = null;
+    this.modelBusy = `Zipping ${name}…`;
+    try {
+      const model = stored ? stored.id : folder ? { files: folder.files, name } : null;
+      if (!model) return;
+      const { bytes, fileName } = await prepareClient.call((api) => api.modelZip(model));
+      downloadBlob(bytes as Uint8Array<ArrayBuffer>, fileName, 'application/zip');
+      this.notice = `Downloaded ${name} as ${fileName}.`;
+    } catch (error) {
+      this.error = `Model download failed: ${message(error)}`;
+    } finally {
+      this.modelBusy = null;
+    }
   }
 
   /** Served model folders (dev and tests) that can run, i.e. have an ONNX export. */

@@ -57,10 +57,17 @@ const ENCRYPTED_FLAG = 1;
 const INFLATE_SLICE = 1 << 20;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-/** Reads and checks the central directory; throws a `BundleError` naming the entry at fault. */
+/** Throws a `BundleError` for a name the archive may not hold; records it in `seen`. */
+export type ZipNameCheck = (name: string, seen: Set<string>) => void;
+
+/**
+ * Reads and checks the central directory; throws a `BundleError` naming the entry at fault.
+ * Names are checked by `checkEntryName`, by default as flat bundle file names.
+ */
 export function listZipEntries(
   bytes: Uint8Array,
   limits: BundleLimits = DEFAULT_BUNDLE_LIMITS,
+  checkEntryName: ZipNameCheck = checkName,
 ): ZipEntryRecord[] {
   if (bytes.byteLength > limits.maxZipBytes) {
     throw new BundleError(
@@ -106,7 +113,7 @@ export function listZipEntries(
     const name = decodeName(bytes.subarray(at + CENTRAL_SIZE, at + CENTRAL_SIZE + nameLength), i);
     at += CENTRAL_SIZE + nameLength + skip;
 
-    checkName(name, seen);
+    checkEntryName(name, seen);
     if (flags & ENCRYPTED_FLAG) throw new BundleError('is encrypted', name);
     if (method !== STORED && method !== DEFLATE) {
       throw new BundleError(`uses zip compression method ${method} (only stored or deflate)`, name);
