@@ -5,7 +5,7 @@ import {
   poolTokens,
   specialTokenLayout,
 } from '../../src/core/embed/runtime/index.ts';
-import { float32ToBase64, paddedTokensOf, sumOf, type BenchRun } from './protocol.ts';
+import { benchRun, type BenchRun } from './protocol.ts';
 
 /** The slice of onnxruntime-node's and onnxruntime-web's APIs a bare run needs (they match). */
 export interface BareTensor {
@@ -100,12 +100,5 @@ export async function runBareBatches(
   const lengths = texts.map(
     (text) => tokenizer(text, { add_special_tokens: true, return_tensor: false }).input_ids.length,
   );
-  return {
-    batches: batches.map((batch) => [...batch]),
-    realTokens: sumOf(lengths),
-    paddedTokens: paddedTokensOf(batches, lengths),
-    seconds,
-    dims,
-    embeddings: float32ToBase64(out),
-  };
+  return benchRun(batches, lengths, seconds, dims, out);
 }

@@ -9,9 +9,7 @@ import { bucketsUpTo, planBatches } from '../../src/core/embed/batching/index.ts
 import { configureRuntime, EmbeddingModel } from '../../src/core/embed/runtime/index.ts';
 import { runBareBatches } from './bare-ort.ts';
 import {
-  float32ToBase64,
-  paddedTokensOf,
-  sumOf,
+  benchRun,
   type BenchRun,
   type BrowserBenchRequest,
   type BrowserBenchResult,
@@ -84,27 +82,25 @@ async function runLumina(request: BrowserBenchRequest): Promise<BenchRun> {
     }
     const seconds = (performance.now() - started) / 1000;
     const batches = plan.map((batch) => [...batch.indices]);
-    return {
-      batches,
-      realTokens: sumOf(lengths),
-      paddedTokens: paddedTokensOf(batches, lengths),
-      seconds,
-      dims,
-      embeddings: float32ToBase64(out),
-    };
+    return benchRun(batches, lengths, seconds, dims, out);
   } finally {
     await model.dispose();
   }
+}
+
+/** transformers.js reads models from Vite's `/models/` only: no hub, no browser cache. */
+function useServedModels(): void {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = '/models/';
+  env.useBrowserCache = false;
 }
 
 /** A bare onnxruntime-web session on Lumina's batches: the WASM backend's own ceiling. */
 async function runBareOrtWeb(request: BrowserBenchRequest): Promise<BenchRun> {
   const { batches } = request;
   if (!batches) throw new Error('The ort-web engine needs the batches to run');
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = '/models/';
-  env.useBrowserCache = false;
+  useServedModels();
   const tokenizer = await AutoTokenizer.from_pretrained(request.modelName);
   ortWeb.env.wasm.wasmPaths = { wasm: ortPlainWasm, mjs: ortPlainWasmMjs };
   ortWeb.env.wasm.numThreads = request.threads;
@@ -129,10 +125,7 @@ async function runBareOrtWeb(request: BrowserBenchRequest): Promise<BenchRun> {
 /** The plain way: `pipeline('feature-extraction')` on fixed batches in input order. */
 async function runPipeline(request: BrowserBenchRequest): Promise<BenchRun> {
   const { texts } = request;
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = '/models/';
-  env.useBrowserCache = false;
+  useServedModels();
   const wasm = env.backends.onnx.wasm;
   if (wasm) {
     wasm.wasmPaths = { wasm: ortWasm, mjs: ortWasmMjs };
@@ -167,14 +160,7 @@ async function runPipeline(request: BrowserBenchRequest): Promise<BenchRun> {
     const lengths = texts.map(
       (text) => extractor.tokenizer(text, { return_tensor: false }).input_ids.length,
     );
-    return {
-      batches,
-      realTokens: sumOf(lengths),
-      paddedTokens: paddedTokensOf(batches, lengths),
-      seconds,
-      dims,
-      embeddings: float32ToBase64(out),
-    };
+    return benchRun(batches, lengths, seconds, dims, out);
   } finally {
     await extractor.dispose();
   }

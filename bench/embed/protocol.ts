@@ -104,3 +104,22 @@ export interface MemoryEmbedResult {
   tokens: number;
   seconds: number;
 }
+
+/** A run's result: counts from the per-text lengths, the embeddings as base64. */
+export function benchRun(
+  batches: readonly (readonly number[])[],
+  lengths: ArrayLike<number>,
+  seconds: number,
+  dims: number,
+  embeddings: Float32Array,
+): BenchRun {
+  const copied = batches.map((batch) => [...batch]);
+  return {
+    batches: copied,
+    realTokens: sumOf(lengths),
+    paddedTokens: paddedTokensOf(copied, lengths),
+    seconds,
+    dims,
+    embeddings: float32ToBase64(embeddings),
+  };
+}

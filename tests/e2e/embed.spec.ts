@@ -7,6 +7,7 @@ import { readBundle } from '../../src/core/bundle/index.ts';
 import {
   chooseModel,
   createChunkedDataset,
+  embedWithModel,
   documentText,
   DOCUMENTS,
   MODEL_NAME,
@@ -146,12 +147,7 @@ test('export a finished set as a bundle that reads back in Node and imports back
     const modelDir = await writeTinyModel(root);
     const { context, page } = await openApp(join(root, 'profile'));
     await createChunkedDataset(page, 'Export notes');
-    await chooseModel(page, modelDir);
-    await page.getByTestId('token-budget').fill('4096');
-    await page.getByRole('button', { name: 'Start embedding' }).click();
-    await expect(page.getByTestId('embed-notice')).toContainText(`Embedded ${DOCUMENTS} chunks`, {
-      timeout: 120_000,
-    });
+    await embedWithModel(page, modelDir);
 
     const downloading = page.waitForEvent('download');
     await page.getByTestId('export-bundle').click();

@@ -101,3 +101,20 @@ export async function chooseModel(page: Page, modelDir: string): Promise<void> {
   await page.getByTestId('device-select').selectOption('wasm');
   await page.getByTestId('token-budget').fill('16');
 }
+
+/**
+ * Picks the model folder, embeds the selected dataset in large batches and waits until all
+ * `chunks` are stored.
+ */
+export async function embedWithModel(
+  page: Page,
+  modelDir: string,
+  chunks = DOCUMENTS,
+): Promise<void> {
+  await chooseModel(page, modelDir);
+  await page.getByTestId('token-budget').fill('4096');
+  await page.getByRole('button', { name: 'Start embedding' }).click();
+  await expect(page.getByTestId('embed-notice')).toContainText(`Embedded ${chunks} chunks`, {
+    timeout: 120_000,
+  });
+}

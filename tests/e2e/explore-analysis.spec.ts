@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import {
-  chooseModel,
   createChunkedDataset,
+  embedWithModel,
   docId,
   documentText,
   DOCUMENTS,
@@ -51,12 +51,7 @@ test('explore: clusters with a suggested k, duplicates, a path and a similarity 
       { _id: 'twin-a', text: TWIN_TEXT },
       { _id: 'twin-b', text: TWIN_TEXT },
     ]);
-    await chooseModel(page, modelDir);
-    await page.getByTestId('token-budget').fill('4096');
-    await page.getByRole('button', { name: 'Start embedding' }).click();
-    await expect(page.getByTestId('embed-notice')).toContainText(`Embedded ${TOTAL} chunks`, {
-      timeout: 120_000,
-    });
+    await embedWithModel(page, modelDir, TOTAL);
     const nav = page.getByRole('navigation');
     await nav.getByRole('button', { name: 'Explore' }).click();
     await expect(page.getByTestId('explore-set')).toHaveValue(MODEL_NAME);

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import {
-  chooseModel,
   createChunkedDataset,
+  embedWithModel,
   DOCUMENTS,
   writeTinyModel,
 } from './embedding-fixtures.ts';
@@ -44,12 +44,7 @@ test('explore: a UMAP map is computed, stored, coloured, clicked, box-selected a
     const modelDir = await writeTinyModel(root);
     const { context, page } = await openApp(join(root, 'profile'));
     await createChunkedDataset(page, 'Notes');
-    await chooseModel(page, modelDir);
-    await page.getByTestId('token-budget').fill('4096');
-    await page.getByRole('button', { name: 'Start embedding' }).click();
-    await expect(page.getByTestId('embed-notice')).toContainText(`Embedded ${DOCUMENTS} chunks`, {
-      timeout: 120_000,
-    });
+    await embedWithModel(page, modelDir);
     await page.getByRole('navigation').getByRole('button', { name: 'Explore' }).click();
     const tools = page.getByRole('navigation', { name: 'Explore tools' });
     await tools.getByRole('button', { name: 'Map' }).click();

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import {
-  chooseModel,
   createChunkedDataset,
+  embedWithModel,
   documentQuestion,
   documentText,
   DOCUMENTS,
@@ -21,12 +21,7 @@ test('explore: semantic, keyword and hybrid search, filters, more like this, bat
     const modelDir = await writeTinyModel(root);
     const { context, page } = await openApp(join(root, 'profile'));
     await createChunkedDataset(page, 'Notes');
-    await chooseModel(page, modelDir);
-    await page.getByTestId('token-budget').fill('4096');
-    await page.getByRole('button', { name: 'Start embedding' }).click();
-    await expect(page.getByTestId('embed-notice')).toContainText(`Embedded ${DOCUMENTS} chunks`, {
-      timeout: 120_000,
-    });
+    await embedWithModel(page, modelDir);
 
     await page.getByRole('navigation').getByRole('button', { name: 'Explore' }).click();
     await expect(page.getByTestId('explore-set')).toHaveValue(MODEL_NAME);
