@@ -56,8 +56,11 @@ describe.each([
     const started = run(vectors, {
       seed: 1,
       signal: controller.signal,
+      // Both methods report a fixed step (UMAP 0.45, t-SNE 0.22) and then check the signal; a
+      // later threshold could first be crossed by the final 'done' of a run faster than the
+      // 30 ms between layout reports.
       onProgress: (e) => {
-        if (e.fraction > 0.3) controller.abort();
+        if (e.status === 'progress' && e.fraction >= 0.2) controller.abort();
       },
     });
     await expect(started).rejects.toMatchObject({ name: 'AbortError' });
