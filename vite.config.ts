@@ -60,6 +60,12 @@ export default defineConfig({
             options: { cacheName: 'lumina-runtime-wasm', expiration: { maxEntries: 16 } },
           },
           {
+            // The list of served folders changes when folders are added: fresh when online.
+            urlPattern: ({ url }) => url.pathname === '/models/index.json',
+            handler: 'NetworkFirst',
+            options: { cacheName: 'lumina-models-index', networkTimeoutSeconds: 5 },
+          },
+          {
             urlPattern: ({ url }) =>
               url.pathname.startsWith('/models/') || url.hostname.endsWith('huggingface.co'),
             handler: 'CacheFirst',

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import '../src/lib/comlink-abort.ts';
-import { bundleFromStore, writeBundle } from '../src/core/bundle/index.ts';
+import { bundleFromStore, writeBundle, type SelectionRequest } from '../src/core/bundle/index.ts';
 import { chunkText, type ChunkOptions } from '../src/core/chunk/index.ts';
 import type { IngestInput, IngestOptions } from '../src/core/ingest/index.ts';
 import { chunkDataset } from '../src/core/pipeline/chunk-dataset.ts';
@@ -22,9 +22,22 @@ import {
   type PrepareOptions,
 } from '../src/core/prepare/index.ts';
 import { ProgressReporter, type ProgressCallback } from '../src/core/progress.ts';
-import { openStore, type LuminaStore } from '../src/core/store/index.ts';
+import {
+  datasetUsage,
+  openStore,
+  storedModelUsage,
+  type DatasetUsage,
+  type LuminaStore,
+  type StoredModelUsage,
+} from '../src/core/store/index.ts';
 import type { TokenCounter } from '../src/core/tokenizer/index.ts';
 import { importBundle, type ImportBundleResult } from '../src/core/bundle/import-bundle.ts';
+import {
+  importHubIntoDataset,
+  type HubEndpoints,
+  type HubImportRequest,
+  type HubImportResult,
+} from '../src/core/hub-datasets/index.ts';
 import { modelFromZip, modelZip } from '../src/core/model/model-archive.ts';
 import { importModel, modelZipFileName, storedModelZip } from '../src/core/model/stored-models.ts';
 
@@ -47,6 +60,28 @@ async function tokenizer(source: TokenizerSource): Promise<TokenCounter> {
 let lastPrepared: PreparedText[] = [];
 
 const api = {
+  /**
+   * What each dataset and each model kept in IndexedDB takes, measured from the stored records
+   * (a scan of every record: it runs here, off the page's thread).
+   */
+  async storageUsage(
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<{ datasets: DatasetUsage[]; models: StoredModelUsage[] }> {
+    const s = await store();
+    const progress = new ProgressReporter(onProgress);
+    progress.start('Measuring storage');
+    const list = await s.listDatasets();
+    const datasets: DatasetUsage[] = [];
+    for (const [done, dataset] of list.entries()) {
+      datasets.push(await datasetUsage(s, dataset.id, signal ? { signal } : {}));
+      progress.update(done + 1, list.length + 1, dataset.name);
+    }
+    const models = storedModelUsage(await s.listModels());
+    progress.finish(`${datasets.length} datasets, ${models.length} models`);
+    return { datasets, models };
+  },
+
   /** Removes half-ingested files left by a closed tab; returns what was cleaned per dataset. */
   /**
    * Imports a `.lumina` bundle as a new dataset after checking everything in it (an untrusted
@@ -87,6 +122,22 @@ const api = {
 
   async paste(datasetId: string, text: string, options: IngestOptions) {
     return ingestPastedText(await store(), datasetId, text, options);
+  },
+
+  /** Imports the first rows of a Hugging Face dataset split (see src/core/hub-datasets). */
+  async importHubDataset(
+    datasetId: string,
+    request: HubImportRequest,
+    hub: { endpoints: HubEndpoints; token?: string },
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<HubImportResult> {
+    return importHubIntoDataset(await store(), datasetId, request, {
+      endpoints: hub.endpoints,
+      ...(hub.token ? { token: hub.token } : {}),
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
   },
 
   async chunk(
@@ -149,6 +200,7 @@ const api = {
     appVersion: string,
     signal?: AbortSignal,
     onProgress?: ProgressCallback,
+    selection?: SelectionRequest,
   ): Promise<Uint8Array> {
     const progress = new ProgressReporter(onProgress);
     progress.start(`Exporting ${setId}`);
@@ -156,6 +208,7 @@ const api = {
     const writing = progress.sub(0.5, 1);
     const input = await bundleFromStore(await store(), datasetId, setId, {
       appVersion,
+      ...(selection ? { selection } : {}),
       ...(signal ? { signal } : {}),
       onProgress: (event) => reading(event.fraction, 1, event.message),
     });

@@ -8,7 +8,9 @@ import { UsageError, type CliIo, type Command } from './cli-types.ts';
 import { embedCommand } from './embed.ts';
 import { evalBeirCommand } from './eval-beir.ts';
 import { evalStsCommand } from './eval-sts.ts';
+import { hubImportCommand } from './hub-import.ts';
 import { modelInitCommand } from './model-init.ts';
+import { tokenizerTrainCommand } from './tokenizer-train.ts';
 
 const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>> = {
   bundle: {
@@ -59,12 +61,31 @@ const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>
         'eval sts --data <sts.tsv|csv> --model <dir>  Spearman and Pearson of cosine similarity',
     },
   },
+  hub: {
+    import: {
+      run: hubImportCommand,
+      summary:
+        'hub import <dataset-id> [--config C] [--split S] [--text COL] [--id COL] [--limit 1000] ' +
+        '--out <file.jsonl> [--endpoint URL]  the first rows of a Hugging Face dataset split ' +
+        'as JSONL documents (HF_TOKEN for gated ones)',
+    },
+  },
   model: {
     init: {
       run: modelInitCommand,
       summary:
         'model init --config <config.json> --tokenizer <dir> --seed <n> --out <dir>  ' +
         'write a seeded random BERT in the Hugging Face layout',
+    },
+  },
+  tokenizer: {
+    train: {
+      run: tokenizerTrainCommand,
+      summary:
+        'tokenizer train --corpus <files…> --type bpe|wordpiece --vocab N --out <tokenizer.json> ' +
+        '[--min-frequency 2] [--lowercase|--cased] [--strip-accents] [--add-prefix-space] ' +
+        '[--limit-alphabet N] [--special a,b,c] [--held-out <file>] [--hold-out-every N]  ' +
+        'train a tokenizer (tokenizer.json + config files); prints a JSON line of metrics',
     },
   },
 };

@@ -25,7 +25,17 @@ export interface FileMessage {
   field?: string;
 }
 
-export type FileFormat = 'txt' | 'md' | 'json' | 'jsonl' | 'csv' | 'tsv' | 'pdf' | 'paste';
+export type FileFormat =
+  | 'txt'
+  | 'md'
+  | 'json'
+  | 'jsonl'
+  | 'csv'
+  | 'tsv'
+  | 'pdf'
+  | 'paste'
+  /** A split of a Hugging Face Hub dataset, read from its Parquet export. */
+  | 'hub';
 
 /** A chunk of a document; `text === document.text.slice(charStart, charEnd)`. */
 export interface TextChunk {

@@ -3,6 +3,8 @@ import type { EmbedApi } from '../../workers/embed.worker.ts';
 import type { IndexApi } from '../../workers/index.worker.ts';
 import type { PrepareApi } from '../../workers/prepare.worker.ts';
 import type { ProjectApi } from '../../workers/project.worker.ts';
+import type { TrainApi } from '../../workers/train.worker.ts';
+import type { SyncApi } from '../../workers/sync.worker.ts';
 import { WorkerClient } from './worker-client.ts';
 
 /** Thin, lazily started clients of Lumina's workers; the page only imports their API types. */
@@ -58,4 +60,26 @@ export const projectClient = new WorkerClient<ProjectApi>(
     }),
   // A few steps (fuzzy graph, t-SNE affinities) run seconds without yielding; then it is killed.
   { name: 'map worker', hardCancelAfterMs: 10_000 },
+);
+
+/** The Pinecone sync worker: outbox-backed upserts, deletes and verification, and queries. */
+export const syncClient = new WorkerClient<SyncApi>(
+  () =>
+    new Worker(new URL('../../workers/sync.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'lumina-sync',
+    }),
+  // Requests and backoff sleeps listen to the signal; only a stuck IndexedDB write needs the stop.
+  { name: 'sync worker', hardCancelAfterMs: 5_000 },
+);
+
+/** The training worker: tokenizer training now, TF.js model training later. */
+export const trainClient = new WorkerClient<TrainApi>(
+  () =>
+    new Worker(new URL('../../workers/train.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'lumina-train',
+    }),
+  // Training yields every few tens of ms, but one huge document is split in one go.
+  { name: 'train worker', hardCancelAfterMs: 10_000 },
 );

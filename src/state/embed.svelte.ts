@@ -16,7 +16,9 @@ import {
   type StoredModelSummary,
 } from '../core/model/stored-models.ts';
 import type { Progress } from '../core/progress.ts';
-import type { ChunkHit } from '../core/search/index.ts';
+import type { SelectionRequest } from '../core/bundle/index.ts';
+import type { ChunkHit, SearchFilter } from '../core/search/index.ts';
+import type { SplitName } from '../core/types.ts';
 import type { JobState as StoredJobState } from '../core/store/index.ts';
 import { embedClient, indexClient, prepareClient } from '../lib/clients.ts';
 import { downloadBlob } from '../lib/download.ts';
@@ -25,6 +27,7 @@ import { folderFiles } from '../lib/model-folder.ts';
 import { runSystemCheck } from '../lib/system-check.ts';
 import type { PrepareApi } from '../../workers/prepare.worker.ts';
 import { pageStore, type LibraryState } from './library.svelte.ts';
+import { parseMetadataFilter } from './search.svelte.ts';
 import { appVersion } from './system.svelte.ts';
 
 export type ModelKind = 'folder' | 'served' | 'hub' | 'stored';
@@ -98,6 +101,10 @@ export class EmbedState {
   /** The set being exported as a bundle, and how far along. */
   exporting = $state<string | null>(null);
   exportFraction = $state(0);
+  /** Optional filter of the export, in the search view's terms: split, sources, field=value lines. */
+  exportSplit = $state<'' | SplitName>('');
+  exportSources = $state('');
+  exportMetadata = $state('');
 
   private controller: AbortController | null = null;
   private generation = 0;
@@ -240,8 +247,7 @@ export class EmbedState {
       const { models } = (await response.json()) as { models: string[] };
       const runnable: string[] = [];
       for (const name of models) {
-        const onnx = await fetch(`/models/${name}/onnx/model.onnx`, { method: 'HEAD' });
-        if (onnx.ok) runnable.push(name);
+        if (await servedFileAvailable(`/models/${name}/onnx/model.onnx`)) runnable.push(name);
       }
       this.served = runnable;
       if (!this.servedName && runnable[0]) this.servedName = runnable[0];
@@ -486,10 +492,14 @@ export class EmbedState {
       const onProgress = Comlink.proxy((event: Progress) => {
         this.exportFraction = Math.max(this.exportFraction, event.fraction);
       });
+      const filter = this.exportFilter();
+      const selection: SelectionRequest | undefined = filter
+        ? { kind: 'filter', filter }
+        : undefined;
       const bytes = await prepareClient.call((api) =>
-        api.exportBundle(datasetId, setId, appVersion, undefined, onProgress),
+        api.exportBundle(datasetId, setId, appVersion, undefined, onProgress, selection),
       );
-      const fileName = `${name}${BUNDLE_EXTENSION}`;
+      const fileName = `${name}${filter ? '-filtered-selection' : ''}${BUNDLE_EXTENSION}`;
       const download = () =>
         downloadBlob(bytes as Uint8Array<ArrayBuffer>, fileName, 'application/zip');
       let outcome: Awaited<ReturnType<typeof shareOrDownload>> = 'downloaded';
@@ -514,7 +524,37 @@ export class EmbedState {
     }
   }
 
+  /** The export's filter, or undefined to export the whole set; throws on a bad metadata line. */
+  exportFilter(): SearchFilter | undefined {
+    const sources = this.exportSources
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const { metadata, problems } = parseMetadataFilter(this.exportMetadata);
+    if (problems.length) throw new Error(problems.join(' '));
+    if (this.exportSplit) (metadata['split'] ??= []).push(this.exportSplit);
+    const filter: SearchFilter = {
+      ...(sources.length ? { sources } : {}),
+      ...(Object.keys(metadata).length ? { metadata } : {}),
+    };
+    return Object.keys(filter).length ? filter : undefined;
+  }
+
   async openHit(hit: ChunkHit): Promise<void> {
     if (hit.chunk) await this.library.openDocument(hit.chunk.docId, hit.chunk.index);
   }
+}
+
+/**
+ * Whether a served model file can be loaded: a HEAD request online; offline (HEAD is never
+ * cached by the service worker) whether a cache holds it from an earlier visit.
+ */
+async function servedFileAvailable(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { method: 'HEAD' });
+    if (response.ok) return true;
+  } catch {
+    // Offline or unreachable: look in the caches below.
+  }
+  return 'caches' in globalThis && (await caches.match(url)) !== undefined;
 }

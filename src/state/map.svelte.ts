@@ -10,6 +10,7 @@ import { indexClient, projectClient } from '../lib/clients.ts';
 import { downloadBlob } from '../lib/download.ts';
 import type { ExploreState } from './explore.svelte.ts';
 import { pageStore } from './library.svelte.ts';
+import { downloadSelectionBundle } from './selection-bundle.ts';
 
 export type ColorBy = 'cluster' | 'source' | 'metadata' | 'none';
 
@@ -58,6 +59,9 @@ export class MapState {
   neighboursOf = $state<string | null>(null);
   neighbours = $state.raw<DatasetHit[]>([]);
   selection = $state.raw<SelectedRow[]>([]);
+  /** Progress of "Export selection as bundle" while it runs, else null. */
+  bundleFraction = $state<number | null>(null);
+  bundleNotice = $state<string | null>(null);
 
   private controller: AbortController | null = null;
 
@@ -232,6 +236,38 @@ export class MapState {
     } else {
       const { default: Papa } = await import('papaparse');
       downloadBlob(Papa.unparse(rows, { newline: '\n' }), `${name}.csv`, 'text/csv');
+    }
+  }
+
+  /** The selected points' chunks (and their documents) as a Lumina bundle. */
+  async exportSelectionBundle(): Promise<void> {
+    const view = this.view;
+    if (!view || !this.selection.length || this.bundleFraction !== null) return;
+    const { datasetId, setId } = view.record;
+    const method = view.record.id.replace('projection:', '');
+    this.bundleFraction = 0;
+    this.bundleNotice = null;
+    this.error = null;
+    try {
+      const fileName = await downloadSelectionBundle({
+        datasetId,
+        setId,
+        datasetName: this.explore.library.selected?.name ?? 'dataset',
+        tag: `map-${method}`,
+        selection: {
+          kind: 'chunks',
+          chunkIds: this.selection.map((s) => s.chunkId),
+          description: `${this.selection.length} points selected on the ${method} map of ${setId}`,
+        },
+        onProgress: (fraction) => {
+          this.bundleFraction = Math.max(this.bundleFraction ?? 0, fraction);
+        },
+      });
+      this.bundleNotice = `Exported ${this.selection.length} chunks as ${fileName}.`;
+    } catch (error) {
+      this.error = `Bundle export failed: ${message(error)}`;
+    } finally {
+      this.bundleFraction = null;
     }
   }
 

@@ -17,12 +17,18 @@ import {
 } from '../core/search/index.ts';
 import type { DocumentRecord } from '../core/store/index.ts';
 import type { DatasetQueryOptions } from '../../workers/index.worker.ts';
-import { indexClient } from '../lib/clients.ts';
+import { indexClient, syncClient } from '../lib/clients.ts';
 import { downloadBlob } from '../lib/download.ts';
 import type { ExploreState } from './explore.svelte.ts';
 import { pageStore } from './library.svelte.ts';
+import { downloadSelectionBundle } from './selection-bundle.ts';
+import { toPineconeFilter } from '../core/sync/search-filter.ts';
+import { pineconeConfig, safeMessage } from './sync.svelte.ts';
 
 export type VectorBackend = 'auto' | 'wasm' | 'webgpu' | 'js';
+
+/** Where a semantic search runs: the exact index in this browser, or the synced Pinecone index. */
+export type SearchTarget = 'local' | 'pinecone';
 
 /** Questions a Q&A evaluation asks at most (a sample of the dataset's documents). */
 const QA_EVAL_LIMIT = 500;
@@ -72,12 +78,19 @@ export class SearchState {
   /** `field=value` lines; all must hold. */
   metadataFilter = $state('');
 
+  /** Where semantic search runs; Pinecone once the dataset has Pinecone settings and a key. */
+  target = $state<SearchTarget>('local');
+  pineconeReady = $state(false);
+
   query = $state('');
   hits = $state.raw<DatasetHit[]>([]);
   /** What the last search was, for the results heading. */
   lastSearch = $state<{ label: string; ms: number; backend: string | null } | null>(null);
   searching = $state(false);
   error = $state<string | null>(null);
+  /** Progress of "Export results as bundle" while it runs, else null. */
+  bundleFraction = $state<number | null>(null);
+  bundleNotice = $state<string | null>(null);
 
   batchName = $state('');
   batchRows = $state.raw<BatchResultRow[]>([]);
@@ -142,10 +155,18 @@ export class SearchState {
     return texts.map((text, i) => ({ text, ...(vectors[i] ? { vector: vectors[i] } : {}) }));
   }
 
+  /** Whether Pinecone settings and a key for the dataset exist in this browser. */
+  refreshPinecone(): void {
+    const datasetId = this.explore.datasetId;
+    this.pineconeReady = datasetId !== null && pineconeConfig(datasetId) !== null;
+    if (!this.pineconeReady) this.target = 'local';
+  }
+
   async search(): Promise<void> {
     const datasetId = this.explore.datasetId;
     const text = this.query.trim();
     if (!datasetId || !text) return;
+    if (this.target === 'pinecone') return this.searchPinecone(datasetId, text);
     const signal = this.begin();
     this.searching = true;
     try {
@@ -174,6 +195,81 @@ export class SearchState {
       await this.loadQuestions(datasetId);
     } catch (error) {
       if (!signal.aborted) this.error = `Search failed: ${message(error)}`;
+    } finally {
+      this.searching = false;
+    }
+  }
+
+  /**
+   * Embeds the query with the set's model here, then asks the dataset's Pinecone namespace for
+   * its nearest vectors; texts come from Pinecone's `text` metadata, else from the local chunk.
+   */
+  private async searchPinecone(datasetId: string, text: string): Promise<void> {
+    const config = pineconeConfig(datasetId);
+    const signal = this.begin();
+    if (!config) {
+      this.error = 'Set up Pinecone for this dataset in Library → Pinecone sync first.';
+      return;
+    }
+    this.searching = true;
+    const started = performance.now();
+    try {
+      const filter = toPineconeFilter(this.where());
+      const [vector] = await this.explore.embedTexts([text], 'query', signal);
+      if (!vector) return;
+      const matches = await syncClient.call(
+        (api) =>
+          api.query(
+            config,
+            Comlink.transfer(vector, [vector.buffer]),
+            this.k,
+            filter,
+            datasetId,
+            signal,
+          ),
+        signal,
+      );
+      const store = await pageStore();
+      const hits: DatasetHit[] = [];
+      for (const [rank, match] of matches.entries()) {
+        const at = match.id.lastIndexOf('#');
+        const docId = at < 0 ? match.id : match.id.slice(0, at);
+        const index = Number(match.id.slice(at + 1));
+        const local = (await store.listChunks(datasetId, docId)).find((c) => c.index === index);
+        const metaText = match.metadata['text'];
+        const source = match.metadata['source'];
+        hits.push({
+          chunkId: match.id,
+          score: match.score,
+          chunk: local
+            ? { ...local, ...(typeof metaText === 'string' ? { text: metaText } : {}) }
+            : typeof metaText === 'string'
+              ? {
+                  datasetId,
+                  id: match.id,
+                  docId,
+                  index,
+                  text: metaText,
+                  charStart: 0,
+                  charEnd: 0,
+                  tokenCount: 0,
+                }
+              : null,
+          document: { id: docId, source: typeof source === 'string' ? source : '' },
+          semanticRank: rank + 1,
+          lexicalRank: null,
+        });
+      }
+      this.hits = hits;
+      this.lastSearch = {
+        label: `Pinecone search for “${text}”`,
+        ms: performance.now() - started,
+        backend: null,
+      };
+      await this.loadQuestions(datasetId);
+    } catch (error) {
+      if (!signal.aborted)
+        this.error = `Pinecone search failed: ${safeMessage(error, config.apiKey)}`;
     } finally {
       this.searching = false;
     }
@@ -213,6 +309,42 @@ export class SearchState {
       if (!signal.aborted) this.error = `More like this failed: ${message(error)}`;
     } finally {
       this.searching = false;
+    }
+  }
+
+  /** The result chunks (and their documents) of the last search as a Lumina bundle. */
+  async exportResultsBundle(): Promise<void> {
+    const datasetId = this.explore.datasetId;
+    const setId = this.explore.setId;
+    const label = this.lastSearch?.label ?? 'search';
+    if (!datasetId || !this.hits.length || this.bundleFraction !== null) return;
+    this.error = null;
+    this.bundleNotice = null;
+    if (!setId) {
+      this.error = 'Embed this dataset first: a bundle carries the vectors of an embedding set.';
+      return;
+    }
+    this.bundleFraction = 0;
+    try {
+      const fileName = await downloadSelectionBundle({
+        datasetId,
+        setId,
+        datasetName: this.explore.library.selected?.name ?? 'dataset',
+        tag: 'search',
+        selection: {
+          kind: 'chunks',
+          chunkIds: this.hits.map((hit) => hit.chunkId),
+          description: `${this.hits.length} results of ${label}`,
+        },
+        onProgress: (fraction) => {
+          this.bundleFraction = Math.max(this.bundleFraction ?? 0, fraction);
+        },
+      });
+      this.bundleNotice = `Exported ${this.hits.length} results as ${fileName}.`;
+    } catch (error) {
+      this.error = `Bundle export failed: ${message(error)}`;
+    } finally {
+      this.bundleFraction = null;
     }
   }
 

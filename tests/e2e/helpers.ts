@@ -11,7 +11,7 @@ export interface FilePayload {
 }
 
 /** Where playwright.config.ts serves the production build. */
-export const baseURL = 'http://127.0.0.1:4173';
+export const baseURL = `http://127.0.0.1:${process.env.LUMINA_E2E_PORT ?? '4173'}`;
 
 export const sharedDir = fileURLToPath(new URL('../../../shared', import.meta.url));
 

@@ -21,7 +21,8 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(
     `Usage: npm run pinecone:local -- [--port N] [--host H] ${FAULT_FLAGS.map((f) => `[--${f} X]`).join(' ')}\n` +
-      'Faults can be changed at run time: POST /_emulator/faults with a JSON object of switches.',
+      'Faults can be changed at run time: POST /_emulator/faults with a JSON object of switches.\n' +
+      'GET /_emulator/stats counts requests, injected faults and applied ids.',
   );
   process.exit(0);
 }

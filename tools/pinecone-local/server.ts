@@ -4,6 +4,7 @@ import { ControlPlane } from './control.ts';
 import * as data from './data.ts';
 import { ApiError, controlErrorBody, dataErrorBody } from './errors.ts';
 import { FaultInjector, NO_FAULTS, mergeFaults, type FaultConfig } from './faults.ts';
+import { StatsRecorder, type EmulatorStats } from './stats.ts';
 import { LIMITS } from './store.ts';
 
 export const API_VERSION = '2026-04';
@@ -24,6 +25,8 @@ export interface RunningEmulator {
   port: number;
   faults(): FaultConfig;
   setFaults(patch: Partial<FaultConfig>): FaultConfig;
+  /** Requests, faults and applied ids since start or the last reset. */
+  stats(): EmulatorStats;
   close(): Promise<void>;
 }
 
@@ -36,13 +39,42 @@ interface Reply {
 
 const DATA_PREFIX = '/data/';
 
+/**
+ * CORS, so the app (another origin, cross-origin isolated with COEP require-corp) can call the
+ * emulator from the browser: any origin, the client's headers, and a resource policy that lets
+ * an isolated page read the answers.
+ */
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, PATCH, PUT, DELETE, OPTIONS',
+  'Access-Control-Expose-Headers': 'Content-Type, Content-Length, X-Pinecone-Api-Version',
+  'Access-Control-Max-Age': '600',
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+} as const;
+
+/** The headers the client sends; echoing the request's list also admits future X-Pinecone-* ones. */
+const ALLOWED_HEADERS =
+  'Api-Key, Content-Type, Accept, User-Agent, X-Pinecone-Api-Version, X-Pinecone-Source-Tag';
+
+function preflight(req: IncomingMessage, res: ServerResponse): void {
+  const requested = req.headers['access-control-request-headers'];
+  res.writeHead(204, {
+    ...CORS_HEADERS,
+    'Access-Control-Allow-Headers':
+      typeof requested === 'string' && requested.trim() !== '' ? requested : ALLOWED_HEADERS,
+    Vary: 'Access-Control-Request-Headers',
+  });
+  res.end();
+}
+
 function send(res: ServerResponse, { status, body }: Reply): void {
   if (body === undefined) {
-    res.writeHead(status).end();
+    res.writeHead(status, CORS_HEADERS).end();
     return;
   }
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...CORS_HEADERS,
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
   });
@@ -91,6 +123,22 @@ const FAULT_ERRORS = {
   503: new ApiError(503, 'UNAVAILABLE', 'Service unavailable (emulated fault)'),
 } as const;
 
+/** `POST /vectors/upsert` for data-plane paths (the index name left out), else method and path. */
+function operationOf(method: string, path: string): string {
+  if (!path.startsWith(DATA_PREFIX))
+    return `${method} ${path.replace(/^\/indexes\/[^/]+$/, '/indexes/{name}')}`;
+  const rest = path.slice(DATA_PREFIX.length);
+  const slash = rest.indexOf('/');
+  return `${method} ${slash < 0 ? '/' : rest.slice(slash)}`;
+}
+
+/** Length of the body's `field` list, 0 when it has none. */
+function idCount(body: unknown, field: string): number {
+  if (typeof body !== 'object' || body === null) return 0;
+  const list = (body as Record<string, unknown>)[field];
+  return Array.isArray(list) ? list.length : 0;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -102,6 +150,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const hostname = options.hostname ?? '127.0.0.1';
   const injector = new FaultInjector(mergeFaults(NO_FAULTS, options.faults ?? {}));
   let baseUrl = '';
+  const stats = new StatsRecorder();
   const control = new ControlPlane((name) => `${baseUrl}${DATA_PREFIX}${name}`);
 
   async function route(req: IncomingMessage, url: URL, plane: Plane): Promise<Reply> {
@@ -138,7 +187,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (path === '/_emulator/reset' && method === 'POST') {
       control.indexes.clear();
       injector.set(NO_FAULTS);
+      stats.reset();
       return { status: 200, body: {} };
+    }
+    if (path === '/_emulator/stats' && method === 'GET')
+      return { status: 200, body: stats.snapshot() };
+    if (path === '/_emulator/stats/reset' && method === 'POST') {
+      stats.reset();
+      return { status: 200, body: stats.snapshot() };
     }
     throw new ApiError(404, 'NOT_FOUND', `No emulator route ${method} ${path}`);
   }
@@ -170,16 +226,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const lag = injector.current.consistencyLagMs;
     const op = `${method} ${operation}`;
     switch (op) {
-      case 'POST /vectors/upsert':
-        return { status: 200, body: data.upsert(index, body, lag) };
+      case 'POST /vectors/upsert': {
+        const reply = data.upsert(index, body, lag);
+        stats.applied('upsert', idCount(body, 'vectors'));
+        return { status: 200, body: reply };
+      }
       case 'POST /query':
         return { status: 200, body: data.query(index, body) };
       case 'GET /vectors/fetch':
         return { status: 200, body: data.fetch(index, params) };
       case 'GET /vectors/list':
         return { status: 200, body: data.list(index, params) };
-      case 'POST /vectors/delete':
-        return { status: 200, body: data.deleteVectors(index, body, lag) };
+      case 'POST /vectors/delete': {
+        const reply = data.deleteVectors(index, body, lag);
+        stats.applied('delete', idCount(body, 'ids'));
+        return { status: 200, body: reply };
+      }
       case 'POST /vectors/update':
         return { status: 200, body: data.update(index, body, lag) };
       case 'POST /describe_index_stats':
@@ -190,12 +252,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'OPTIONS') {
+      preflight(req, res);
+      return;
+    }
     const url = new URL(req.url ?? '/', baseUrl);
     const plane = planeOf(url.pathname);
     if (plane !== 'admin') {
+      const key = req.headers['api-key'];
+      stats.request(
+        operationOf(req.method ?? 'GET', url.pathname),
+        typeof key === 'string' ? key : undefined,
+      );
       const { latencyMs } = injector.current;
       if (latencyMs > 0) await sleep(latencyMs);
       const fault = injector.decide();
+      if (fault !== null) stats.fault(String(fault));
       if (fault === 'drop') {
         req.socket.destroy();
         return;
@@ -233,6 +305,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: baseUrl,
     port,
     faults: () => injector.current,
+    stats: () => stats.snapshot(),
     setFaults: (patch) => {
       injector.set(mergeFaults(injector.current, patch));
       return injector.current;

@@ -5,6 +5,7 @@
 
 import type { ProgressCallback } from '../progress.ts';
 import type { JsonValue, Metadata } from '../types.ts';
+import type { BundleSelection } from './selection.ts';
 
 export const BUNDLE_FORMAT = 'lumina-bundle';
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -78,6 +79,8 @@ export interface BundleManifest {
   /** `documents` counts rows of documents.parquet (= rows of `doc_embeddings`). */
   counts: { documents: number; chunks: number };
   missingDocEmbeddings: MissingDocEmbedding[];
+  /** Present only when the bundle holds part of an embedding set: how that part was chosen. */
+  selection?: BundleSelection;
   /** Every file in the zip except manifest.json, by path. */
   files: Record<string, BundleFileEntry>;
 }
@@ -122,6 +125,8 @@ export interface BundleInput {
   /** Row-major [documents.length, model.dims]; row j belongs to documents[j]. */
   docEmbeddings: Float32Array;
   missingDocEmbeddings?: MissingDocEmbedding[];
+  /** Marks the bundle as a subset of its embedding set (manifest `selection`). */
+  selection?: BundleSelection;
 }
 
 /** A bundle as read back, every check passed. */

@@ -19,9 +19,17 @@ import type {
   BundlePooling,
   MissingDocEmbedding,
 } from './format.ts';
+import {
+  bundleSelection,
+  checkSelectionRequest,
+  selectionMatcher,
+  type SelectionRequest,
+} from './selection.ts';
 
 export interface BundleFromStoreOptions {
   appVersion: string;
+  /** Exports only these rows; the manifest then records the selection. Default: the whole set. */
+  selection?: SelectionRequest;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
 }
@@ -34,14 +42,19 @@ interface DocumentInfo {
 
 const BLOCKS_PER_READ = 4;
 
-/** Reads the finished set `setId` of a dataset as everything a bundle is written from. */
+/**
+ * Reads the finished set `setId` of a dataset, or the rows of it that `selection` chooses, as
+ * everything a bundle is written from. A selection keeps the documents with at least one chosen
+ * chunk, with their stored average vectors (the average over all their chunks in the set).
+ */
 export async function bundleFromStore(
   store: LuminaStore,
   datasetId: string,
   setId: string,
-  { appVersion, signal, onProgress }: BundleFromStoreOptions,
+  { appVersion, selection, signal, onProgress }: BundleFromStoreOptions,
 ): Promise<BundleInput> {
   throwIfAborted(signal);
+  if (selection) checkSelectionRequest(selection);
   const progress = new ProgressReporter(onProgress);
   progress.start(`Reading embedding set ${setId}`);
   const dataset = await store.getDataset(datasetId);
@@ -59,9 +72,21 @@ export async function bundleFromStore(
   const chunking = bundleChunking(dataset);
   const { dims } = cursor;
 
-  // Chunk vectors and their ids, in stored row order.
-  const embeddings = new Float32Array(cursor.rows * dims);
+  // Documents first: a filter selection decides by them which vectors to keep.
+  const allDocs = new Map<string, DocumentInfo>();
+  for await (const batch of store.iterateDocuments(datasetId, 200, signal)) {
+    for (const doc of batch) {
+      allDocs.set(doc.id, { source: doc.source, charCount: doc.charCount, metadata: doc.metadata });
+    }
+  }
+  progress.update(1, 5, 'documents read');
+  const matcher = selection ? selectionMatcher(selection, allDocs) : null;
+
+  // Chunk vectors and their ids, in stored row order; a selection keeps its rows only.
+  let embeddings = new Float32Array(cursor.rows * dims);
   const rowIds: string[] = [];
+  const seenChunks = new Set<string>();
+  let setRows = 0;
   for await (const blocks of store.iterateEmbeddingBlocks(
     datasetId,
     setId,
@@ -69,13 +94,42 @@ export async function bundleFromStore(
     signal,
   )) {
     for (const block of blocks) {
-      if (rowIds.length + block.count > cursor.rows) throw changed(setId, 'holds extra vectors');
-      embeddings.set(block.vectors.subarray(0, block.count * dims), rowIds.length * dims);
-      rowIds.push(...block.chunkIds.slice(0, block.count));
+      if (setRows + block.count > cursor.rows) throw changed(setId, 'holds extra vectors');
+      setRows += block.count;
+      if (!matcher) {
+        embeddings.set(block.vectors.subarray(0, block.count * dims), rowIds.length * dims);
+        rowIds.push(...block.chunkIds.slice(0, block.count));
+        continue;
+      }
+      for (let row = 0; row < block.count; row += 1) {
+        const id = block.chunkIds[row] ?? '';
+        seenChunks.add(id);
+        if (!matcher.keepsChunk(id)) continue;
+        embeddings.set(block.vectors.subarray(row * dims, (row + 1) * dims), rowIds.length * dims);
+        rowIds.push(id);
+      }
     }
   }
-  if (rowIds.length !== cursor.rows) throw changed(setId, 'lost vectors');
-  progress.update(1, 4, 'chunk vectors read');
+  if (setRows !== cursor.rows) throw changed(setId, 'lost vectors');
+  if (matcher) {
+    const unknown = matcher.unknown(seenChunks);
+    if (unknown.length) {
+      const what = selection?.kind === 'chunks' ? `embedding set ${setId}` : 'the dataset';
+      throw new Error(
+        `The selection names ${unknown.length} ${selection?.kind ?? 'rows'} that ${what} does ` +
+          `not hold (${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}): ` +
+          'select again on the current data.',
+      );
+    }
+    if (rowIds.length === 0) {
+      throw new Error(
+        `The selection holds no embedded chunks of ${setId}: nothing to export. ` +
+          'Choose other rows or loosen the filter.',
+      );
+    }
+    embeddings = embeddings.slice(0, rowIds.length * dims);
+  }
+  progress.update(2, 5, 'chunk vectors read');
 
   const rowOf = new Map(rowIds.map((id, row) => [id, row]));
   const chunkRows: (Omit<BundleChunk, 'source' | 'metadata'> | undefined)[] = rowIds.map(
@@ -84,7 +138,10 @@ export async function bundleFromStore(
   for await (const batch of store.iterateChunks(datasetId, 500, signal)) {
     for (const chunk of batch) {
       const row = rowOf.get(chunk.id);
-      if (row === undefined) throw changed(setId, `has no vector for chunk ${chunk.id}`);
+      if (row === undefined) {
+        if (matcher?.keepsChunk(chunk.id) === false) continue;
+        throw changed(setId, `has no vector for chunk ${chunk.id}`);
+      }
       chunkRows[row] = {
         docId: chunk.docId,
         chunkIndex: chunk.index,
@@ -95,23 +152,21 @@ export async function bundleFromStore(
       };
     }
   }
-  progress.update(2, 4, 'chunks read');
+  progress.update(3, 5, 'chunks read');
 
-  const docs = new Map<string, DocumentInfo>();
-  for await (const batch of store.iterateDocuments(datasetId, 200, signal)) {
-    for (const doc of batch) {
-      docs.set(doc.id, { source: doc.source, charCount: doc.charCount, metadata: doc.metadata });
-    }
-  }
   const chunksPerDoc = new Map<string, number>();
   const chunks = chunkRows.map((chunk, row): BundleChunk => {
     if (!chunk) throw changed(setId, `has a vector for chunk ${rowIds[row]}, which is gone`);
-    const doc = docs.get(chunk.docId);
+    const doc = allDocs.get(chunk.docId);
     if (!doc) throw changed(setId, `has chunks of document ${chunk.docId}, which is gone`);
     chunksPerDoc.set(chunk.docId, (chunksPerDoc.get(chunk.docId) ?? 0) + 1);
     return { ...chunk, source: doc.source, metadata: doc.metadata };
   });
-  progress.update(3, 4, 'documents read');
+  // A selection keeps the documents of its chunks; the whole set keeps chunkless ones too.
+  const docs = matcher
+    ? new Map([...allDocs].filter(([docId]) => chunksPerDoc.has(docId)))
+    : allDocs;
+  progress.update(4, 5, 'chunks joined to documents');
 
   const { documents, docEmbeddings } = await documentAverages(
     store,
@@ -120,6 +175,7 @@ export async function bundleFromStore(
     dims,
     docs,
     chunksPerDoc,
+    allDocs,
     signal,
   );
   const averaged = new Set(documents.map((doc) => doc.docId));
@@ -144,6 +200,15 @@ export async function bundleFromStore(
     documents,
     docEmbeddings,
     missingDocEmbeddings,
+    ...(selection
+      ? {
+          selection: bundleSelection(
+            selection,
+            { documents: allDocs.size, chunks: cursor.rows },
+            { documents: docs.size, chunks: chunks.length },
+          ),
+        }
+      : {}),
   };
 }
 
@@ -154,6 +219,7 @@ async function documentAverages(
   dims: number,
   docs: ReadonlyMap<string, DocumentInfo>,
   chunksPerDoc: ReadonlyMap<string, number>,
+  allDocs: ReadonlyMap<string, DocumentInfo>,
   signal: AbortSignal | undefined,
 ): Promise<{ documents: BundleDocument[]; docEmbeddings: Float32Array }> {
   const blocks = await store.listEmbeddingBlocks(datasetId, documentSetId(setId));
@@ -162,10 +228,18 @@ async function documentAverages(
   const docEmbeddings = new Float32Array(rows * dims);
   const documents: BundleDocument[] = [];
   for (const block of blocks) {
-    docEmbeddings.set(block.vectors.subarray(0, block.count * dims), documents.length * dims);
-    for (const docId of block.chunkIds.slice(0, block.count)) {
+    for (let row = 0; row < block.count; row += 1) {
+      const docId = block.chunkIds[row] ?? '';
       const doc = docs.get(docId);
-      if (!doc) throw changed(setId, `has an average of document ${docId}, which is gone`);
+      if (!doc) {
+        if (allDocs.has(docId)) continue; // left out of the selection
+
+        throw changed(setId, `has an average of document ${docId}, which is gone`);
+      }
+      docEmbeddings.set(
+        block.vectors.subarray(row * dims, (row + 1) * dims),
+        documents.length * dims,
+      );
       documents.push({
         docId,
         source: doc.source,
@@ -175,7 +249,7 @@ async function documentAverages(
       });
     }
   }
-  return { documents, docEmbeddings };
+  return { documents, docEmbeddings: docEmbeddings.slice(0, documents.length * dims) };
 }
 
 function changed(setId: string, what: string): Error {

@@ -34,3 +34,9 @@ export {
 } from './tables.ts';
 export { streamBundle, writeBundle, type BundleSink } from './write-bundle.ts';
 export { bundleFromStore, type BundleFromStoreOptions } from './from-store.ts';
+export {
+  describeFilter,
+  type BundleSelection,
+  type BundleSelectionFilter,
+  type SelectionRequest,
+} from './selection.ts';

@@ -26,6 +26,7 @@ import {
   readString,
   type Place,
 } from './fields.ts';
+import { readSelection } from './selection.ts';
 
 /** A manifest larger than this is refused before it is inflated. */
 export const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
@@ -70,6 +71,7 @@ export function parseManifest(bytes: Uint8Array): BundleManifest {
   }
 
   const counts = readRecord(root.counts, field('counts'));
+  const selection = readSelection(root.selection, field('selection'));
   return {
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_FORMAT_VERSION,
@@ -85,6 +87,7 @@ export function parseManifest(bytes: Uint8Array): BundleManifest {
       root.missingDocEmbeddings,
       field('missingDocEmbeddings'),
     ),
+    ...(selection ? { selection } : {}),
     files: readFiles(root.files, field('files')),
   };
 }

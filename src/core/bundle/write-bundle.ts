@@ -25,6 +25,7 @@ import {
   serializeManifest,
 } from './manifest.ts';
 import { checkRecords, INPUT_PLACES } from './records.ts';
+import { readSelection } from './selection.ts';
 import { encodeChunksTable, encodeDocumentsTable } from './tables.ts';
 import { embeddingsFileParts } from './tensors.ts';
 import { partsLength, writeZip, zipTimestamp, type ZipSink } from './zip.ts';
@@ -58,6 +59,7 @@ export async function streamBundle(
     file: undefined,
     field: 'created',
   });
+  const selection = readSelection(input.selection, { file: undefined, field: 'selection' });
   const withText = documentsCarryText(input);
   checkRecords(
     {
@@ -105,6 +107,7 @@ export async function streamBundle(
     chunking,
     counts: { documents: input.documents.length, chunks: input.chunks.length },
     missingDocEmbeddings,
+    ...(selection ? { selection } : {}),
     files,
   };
   const zipProgress = progress.sub(0.4, 1);

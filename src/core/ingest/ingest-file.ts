@@ -13,7 +13,7 @@ import { readPdf } from './pdf.ts';
 import { readTxt } from './txt.ts';
 import type { IngestControl, IngestFileResult, IngestInput, IngestOptions } from './types.ts';
 
-const READERS: Readonly<Record<Exclude<FileFormat, 'paste'>, FormatReader>> = {
+const READERS: Readonly<Record<Exclude<FileFormat, 'paste' | 'hub'>, FormatReader>> = {
   txt: readTxt,
   md: readMarkdown,
   json: readJson,
@@ -49,7 +49,7 @@ export async function ingestFile(
   const batchSize = Math.max(1, control.batchSize ?? DEFAULT_BATCH_SIZE);
   const batcher = new DocumentBatcher(input.path, sink, log, batchSize, control.signal);
 
-  if (format === null || format === 'paste') {
+  if (format === null || format === 'paste' || format === 'hub') {
     const extension = fileExtension(input.name);
     log.error(
       `unsupported file type${extension ? ` ".${extension}"` : ''}; supported: ${SUPPORTED_EXTENSIONS.join(', ')}`,

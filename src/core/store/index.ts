@@ -21,4 +21,14 @@ export {
   type OpenStoreOptions,
 } from './store.ts';
 export type { IdbFactory, IdbKeyRange } from './platform.ts';
-export type { StorageUsage } from './usage.ts';
+export {
+  datasetUsage,
+  storedModelUsage,
+  utf8ByteLength,
+  type DatasetUsage,
+  type KindUsage,
+  type StorageUsage,
+  type StoredModelUsage,
+  type UsageControls,
+  type UsageStore,
+} from './usage.ts';

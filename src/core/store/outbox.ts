@@ -95,3 +95,51 @@ export function clearAckedOutbox(db: LuminaDatabase, datasetId: string): Promise
 export function listOutbox(db: LuminaDatabase, datasetId: string): Promise<OutboxRecord[]> {
   return db.getAll('syncOutbox', prefixRange(datasetId));
 }
+
+/** Moves every entry of the dataset in one of `from` to `to`. Returns how many moved. */
+export function moveOutboxStates(
+  db: LuminaDatabase,
+  datasetId: string,
+  from: readonly OutboxState[],
+  to: OutboxState,
+): Promise<number> {
+  const now = Date.now();
+  return writeTransaction(
+    db,
+    ['syncOutbox'],
+    () => `returning sync entries to ${to}`,
+    async (tx) => {
+      const index = tx.objectStore('syncOutbox').index('datasetState');
+      const found = (
+        await requestEach(
+          from.filter((state) => state !== to),
+          (state) => index.getAll([datasetId, state]),
+        )
+      ).flat();
+      const store = tx.objectStore('syncOutbox');
+      await requestEach(found, (entry) => store.put({ ...entry, state: to, updatedAt: now }));
+      return found.length;
+    },
+  );
+}
+
+/** The dataset's entries in `state`, in vector id order. */
+export function outboxEntries(
+  db: LuminaDatabase,
+  datasetId: string,
+  state: OutboxState,
+): Promise<OutboxRecord[]> {
+  return db.getAllFromIndex('syncOutbox', 'datasetState', [datasetId, state]);
+}
+
+/** Drops every entry of the dataset, whatever its state. */
+export function clearOutbox(db: LuminaDatabase, datasetId: string): Promise<void> {
+  return writeTransaction(
+    db,
+    ['syncOutbox'],
+    () => 'clearing sync entries',
+    async (tx) => {
+      await tx.objectStore('syncOutbox').delete(prefixRange(datasetId));
+    },
+  );
+}

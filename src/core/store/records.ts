@@ -125,7 +125,11 @@ export interface MetricRecord {
 export type MetricRow = Omit<MetricRecord, 'runId'>;
 
 export type OutboxOp = 'upsert' | 'delete';
-export type OutboxState = 'pending' | 'sent' | 'acked';
+/**
+ * `sent`: on its way, outcome unknown (sent again on resume); `acked`: the service confirmed it;
+ * `failed`: the service refused it (a 4xx), kept so the next sync tries it again.
+ */
+export type OutboxState = 'pending' | 'sent' | 'acked' | 'failed';
 
 export interface OutboxRecord {
   datasetId: string;

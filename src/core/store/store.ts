@@ -368,4 +368,21 @@ export class LuminaStore {
   listOutbox(datasetId: string): Promise<OutboxRecord[]> {
     return outbox.listOutbox(this.db, datasetId);
   }
+
+  moveOutboxStates(
+    datasetId: string,
+    from: readonly OutboxState[],
+    to: OutboxState,
+  ): Promise<number> {
+    return outbox.moveOutboxStates(this.db, datasetId, from, to);
+  }
+
+  /** The dataset's entries in `state`, in vector id order. */
+  outboxEntries(datasetId: string, state: OutboxState): Promise<OutboxRecord[]> {
+    return outbox.outboxEntries(this.db, datasetId, state);
+  }
+
+  clearOutbox(datasetId: string): Promise<void> {
+    return outbox.clearOutbox(this.db, datasetId);
+  }
 }
