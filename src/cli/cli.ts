@@ -1,3 +1,4 @@
+import { askCommand } from './ask.ts';
 import {
   bundleExportJsonlCommand,
   bundleExportProjectorCommand,
@@ -13,6 +14,16 @@ import { modelInitCommand } from './model-init.ts';
 import { tokenizerTrainCommand } from './tokenizer-train.ts';
 
 const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>> = {
+  ask: {
+    '': {
+      run: askCommand,
+      summary:
+        'ask --data <bundle.lumina> --question "…" [--retriever bm25|dense|hybrid] [--extractive] ' +
+        '[--top-k 5] [--model <dir|owner/name>] [--neighbours N] [--mmr <lambda>] ' +
+        '[--budget-tokens 1024]  answer from the bundle with cited sources, then a JSON line ' +
+        '(--generator is not available yet)',
+    },
+  },
   bundle: {
     inspect: {
       run: bundleInspectCommand,

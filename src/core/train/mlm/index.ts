@@ -1,0 +1,3 @@
+export * from './head.ts';
+export * from './loss.ts';
+export * from './masking.ts';
