@@ -162,3 +162,28 @@ export interface AnalysisRecord {
   /** How it was made (method, seed, parameters) and per-kind extras such as cluster labels. */
   params: JsonValue;
 }
+
+/**
+ * A training checkpoint: everything needed to continue the run exactly where it stopped.
+ * `tensors` is a safetensors file (model weights and optimizer moments); `state` holds the
+ * data position, RNG state, schedule step and metrics so far.
+ */
+export interface CheckpointRecord {
+  runId: string;
+  step: number;
+  createdAt: number;
+  /** Why it was written: every N steps, at an epoch end, or the best validation loss so far. */
+  reason: 'interval' | 'epoch' | 'best' | 'final';
+  tensors: Uint8Array;
+  state: JsonValue;
+}
+
+/** A RAG conversation over one dataset: its turns with answers, citations and passages. */
+export interface ConversationRecord {
+  id: string;
+  datasetId: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  turns: JsonValue[];
+}

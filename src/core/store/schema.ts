@@ -1,7 +1,9 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb';
 import type {
   AnalysisRecord,
+  CheckpointRecord,
   ChunkRecord,
+  ConversationRecord,
   DatasetRecord,
   DocumentRecord,
   EmbeddingBlockRecord,
@@ -39,6 +41,8 @@ export interface LuminaSchema extends DBSchema {
     indexes: { datasetState: [string, OutboxState] };
   };
   analyses: { key: [string, string, string]; value: AnalysisRecord };
+  checkpoints: { key: [string, number]; value: CheckpointRecord };
+  conversations: { key: string; value: ConversationRecord; indexes: { datasetId: string } };
 }
 
 export type LuminaDatabase = IDBPDatabase<LuminaSchema>;
@@ -99,5 +103,19 @@ const addAnalyses: Migration = {
   },
 };
 
+const addCheckpointsAndConversations: Migration = {
+  version: 3,
+  description: 'checkpoints of training runs; RAG conversations per dataset',
+  migrate(db) {
+    db.createObjectStore('checkpoints', { keyPath: ['runId', 'step'] });
+    const conversations = db.createObjectStore('conversations', { keyPath: 'id' });
+    conversations.createIndex('datasetId', 'datasetId');
+  },
+};
+
 /** Append new versions here; never edit a released one, or existing databases will not get it. */
-export const MIGRATIONS: readonly Migration[] = [createVersion1, addAnalyses];
+export const MIGRATIONS: readonly Migration[] = [
+  createVersion1,
+  addAnalyses,
+  addCheckpointsAndConversations,
+];

@@ -110,7 +110,10 @@ describe('schema migrations', () => {
     await old.addDocuments(dataset.id, 'h', makeDocs(3));
     old.close();
     const store = await openStore({ name: 'lumina-v1', factory });
-    expect(store.db.version).toBe(2);
+    expect(store.db.version).toBe(MIGRATIONS.length);
+    expect([...store.db.objectStoreNames]).toEqual(
+      expect.arrayContaining(['analyses', 'checkpoints', 'conversations']),
+    );
     expect(await store.countDocuments(dataset.id)).toBe(3);
     await store.putAnalysis({
       datasetId: dataset.id,
