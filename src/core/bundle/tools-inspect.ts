@@ -24,6 +24,8 @@ export interface BundleInspection {
   missingDocEmbeddings?: number;
   hasDocumentTexts?: boolean;
   files?: BundleManifest['files'];
+  /** Present when the bundle holds part of an embedding set. */
+  selection?: BundleManifest['selection'];
 }
 
 /** Never throws for a bad bundle: the reason is in `error` (an abort still throws). */
@@ -50,6 +52,7 @@ export async function inspectBundle(
       hasDocumentTexts:
         bundle.documents.length > 0 && bundle.documents.every((doc) => doc.text !== undefined),
       files: manifest.files,
+      ...(manifest.selection ? { selection: manifest.selection } : {}),
     };
   } catch (error) {
     if (error instanceof Error && error.name === 'AbortError') throw error;

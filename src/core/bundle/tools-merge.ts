@@ -16,6 +16,7 @@ import {
   type BundleModel,
   type MissingDocEmbedding,
 } from './format.ts';
+import type { BundleSelection } from './selection.ts';
 
 export interface MergeBundlesOptions {
   appVersion: string;
@@ -128,6 +129,36 @@ export function mergeBundles(
     documents: withTexts ? documents : documents.map(({ text: _text, ...doc }) => doc),
     docEmbeddings: concatRows(docRows, dims),
     missingDocEmbeddings: [...missing.values()],
+    ...mergedSelection(bundles, name),
+  };
+}
+
+/**
+ * Shards that hold part of an embedding set keep saying so: the merge of selections is a
+ * selection of their chunks, described by its parts. Whole-set shards merge into a whole set.
+ */
+function mergedSelection(
+  bundles: readonly Bundle[],
+  name: (i: number) => string,
+): { selection?: BundleSelection } {
+  const parts = bundles.flatMap((bundle, i) =>
+    bundle.manifest.selection ? [{ selection: bundle.manifest.selection, shard: name(i) }] : [],
+  );
+  if (parts.length === 0) return {};
+  const wholeShards = bundles.length - parts.length;
+  const described = parts.map(({ selection, shard }) => `${shard}: ${selection.description}`);
+  if (wholeShards > 0)
+    described.push(`${wholeShards} whole-set shard${wholeShards > 1 ? 's' : ''}`);
+  return {
+    selection: {
+      kind: 'chunks',
+      description: `merge of ${described.join('; ')}`,
+      from: parts.reduce(
+        (largest, { selection }) =>
+          selection.from.chunks > largest.chunks ? selection.from : largest,
+        parts[0]?.selection.from ?? { documents: 0, chunks: 0 },
+      ),
+    },
   };
 }
 

@@ -76,6 +76,30 @@ describe('mergeBundles', () => {
     expect(bundle.manifest.appVersion).toBe('9.9.9');
   });
 
+  it('keeps saying a merge of selection shards is a selection, and whole shards merge whole', async () => {
+    const whole = mergeBundles([await read(shard([0, 1], [0])), await read(shard([2, 3], [1]))], {
+      appVersion: '9.9.9',
+    });
+    expect(whole.selection).toBeUndefined();
+
+    const from = { documents: 3, chunks: 5 };
+    const a = await read(
+      shard([0, 1], [0], {
+        selection: { kind: 'chunks', description: '2 points of the PCA map', from },
+      }),
+    );
+    const b = await read(shard([2, 3], [1]));
+    const merged = mergeBundles([a, b], { appVersion: '9.9.9', names: ['a.lumina', 'b.lumina'] });
+    expect(merged.selection).toEqual({
+      kind: 'chunks',
+      description: 'merge of a.lumina: 2 points of the PCA map; 1 whole-set shard',
+      from,
+    });
+    const inspection = await inspectBundle(await writeBundle(merged));
+    expect(inspection.valid).toBe(true);
+    expect(inspection.selection).toEqual(merged.selection);
+  });
+
   it('drops an average that no longer covers all of its document chunks', async () => {
     // doc-a's chunks are split over two shards: neither shard has its average, nor does the merge.
     const a = await read(shard([0], [], {}));
