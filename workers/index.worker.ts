@@ -19,6 +19,14 @@ import {
   type StoredSearchResult,
 } from '../src/core/search/index.ts';
 import { openStore, type DocumentRecord, type LuminaStore } from '../src/core/store/index.ts';
+import {
+  askExtractive,
+  StoreRagSource,
+  type EmbedSentences,
+  type ExtractiveAskOptions,
+  type RagAnswer,
+} from '../src/core/rag/index.ts';
+import { whitespaceCounter } from '../src/core/tokenizer/index.ts';
 
 let storePromise: Promise<LuminaStore> | null = null;
 const store = (): Promise<LuminaStore> => (storePromise ??= openStore());
@@ -34,6 +42,18 @@ const lexical = (): Promise<LexicalSetCache> =>
 async function caches(): Promise<SearchCaches> {
   return { vectors: await cache(), lexical: await lexical() };
 }
+
+/**
+ * Ask-view options. The context budget counts whitespace words: the extractive answerer reads
+ * no prompt, so no generator's tokenizer applies yet.
+ */
+export type AskOptions = Omit<
+  ExtractiveAskOptions,
+  'signal' | 'onProgress' | 'counter' | 'embedSentences' | 'reranker'
+> & {
+  /** Shown in answers ("I could not find this in <name>."). */
+  datasetName: string;
+};
 
 /** Search-view options; the signal and progress callback travel as their own arguments. */
 export type DatasetQueryOptions = Omit<DatasetSearchOptions, 'signal' | 'onProgress'>;
@@ -134,6 +154,39 @@ const api = {
     signal?: AbortSignal,
   ): Promise<Float32Array | null> {
     return storedChunkVector(await caches(), datasetId, setId, chunkId, signal);
+  },
+
+  /**
+   * An extractive answer with citations over a stored dataset, through the search caches.
+   * Dense and hybrid need `setId` and the question's vector (embedded page-side with the set's
+   * model, as search does); `embedSentences` (a comlink proxy) lets sentences score by cosine too.
+   */
+  async ask(
+    datasetId: string,
+    setId: string | undefined,
+    question: string,
+    options: AskOptions,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+    embedSentences?: EmbedSentences,
+  ): Promise<RagAnswer> {
+    const { datasetName, ...rest } = options;
+    const dims =
+      setId === undefined
+        ? undefined
+        : (await (await cache()).index(datasetId, setId, signal ? { signal } : {})).dims;
+    const source = new StoreRagSource(await store(), await caches(), {
+      datasetId,
+      name: datasetName,
+      ...(setId !== undefined && dims !== undefined ? { setId, dims } : {}),
+    });
+    return askExtractive(source, question, {
+      ...rest,
+      counter: whitespaceCounter,
+      ...(embedSentences ? { embedSentences } : {}),
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
   },
 
   /** The whole document of a hit, to show the chunk highlighted in it. */

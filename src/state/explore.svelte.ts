@@ -3,10 +3,12 @@ import { embedClient } from '../lib/clients.ts';
 import type { EmbedState } from './embed.svelte.ts';
 import type { LibraryState } from './library.svelte.ts';
 
-export type ExploreSection = 'search' | 'similarity' | 'clusters' | 'duplicates' | 'path' | 'map';
+export type ExploreSection =
+  'search' | 'ask' | 'similarity' | 'clusters' | 'duplicates' | 'path' | 'map';
 
 export const EXPLORE_SECTIONS: { id: ExploreSection; label: string }[] = [
   { id: 'search', label: 'Search' },
+  { id: 'ask', label: 'Ask' },
   { id: 'similarity', label: 'Similarity' },
   { id: 'clusters', label: 'Clusters' },
   { id: 'duplicates', label: 'Duplicates' },

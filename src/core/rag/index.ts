@@ -60,3 +60,12 @@ export {
   type ChatMessage,
   type PromptParts,
 } from './template.ts';
+export {
+  transcriptJsonl,
+  transcriptMarkdown,
+  turnFromJson,
+  turnToJson,
+  type AskSettings,
+  type AskTurn,
+  type TranscriptInfo,
+} from './transcript.ts';

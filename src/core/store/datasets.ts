@@ -148,6 +148,7 @@ export function deleteDataset(db: LuminaDatabase, id: string): Promise<boolean> 
       'jobs',
       'syncOutbox',
       'analyses',
+      'conversations',
     ],
     () => `deleting dataset ${id}`,
     async (tx) => {
@@ -155,6 +156,8 @@ export function deleteDataset(db: LuminaDatabase, id: string): Promise<boolean> 
       const range = prefixRange(id);
       const jobs = tx.objectStore('jobs');
       const jobIds = await jobs.index('datasetId').getAllKeys(id);
+      const conversations = tx.objectStore('conversations');
+      const conversationIds = await conversations.index('datasetId').getAllKeys(id);
       await requestAll([
         () => tx.objectStore('datasets').delete(id),
         () => tx.objectStore('files').delete(range),
@@ -164,6 +167,7 @@ export function deleteDataset(db: LuminaDatabase, id: string): Promise<boolean> 
         () => tx.objectStore('syncOutbox').delete(range),
         () => tx.objectStore('analyses').delete(range),
         ...jobIds.map((jobId) => () => jobs.delete(jobId)),
+        ...conversationIds.map((conversationId) => () => conversations.delete(conversationId)),
       ]);
       return existed;
     },

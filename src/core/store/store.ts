@@ -1,6 +1,8 @@
 import type { SourceDocument, TextChunk } from '../types.ts';
 import * as analyses from './analyses.ts';
+import * as checkpoints from './checkpoints.ts';
 import * as chunks from './chunks.ts';
+import * as conversations from './conversations.ts';
 import * as datasets from './datasets.ts';
 import * as documents from './documents.ts';
 import * as embeddings from './embeddings.ts';
@@ -12,8 +14,10 @@ import * as outbox from './outbox.ts';
 import { globalFactory, type IdbFactory } from './platform.ts';
 import type {
   AnalysisRecord,
+  CheckpointRecord,
   ChunkingSettings,
   ChunkRecord,
+  ConversationRecord,
   DatasetRecord,
   DatasetSettings,
   DocumentRecord,
@@ -337,6 +341,57 @@ export class LuminaStore {
 
   getMetrics(runId: string): Promise<MetricRecord[]> {
     return runs.getMetrics(this.db, runId);
+  }
+
+  // Training checkpoints
+
+  putCheckpoint(record: CheckpointRecord): Promise<void> {
+    return checkpoints.putCheckpoint(this.db, record);
+  }
+
+  getCheckpoint(runId: string, step: number): Promise<CheckpointRecord | undefined> {
+    return checkpoints.getCheckpoint(this.db, runId, step);
+  }
+
+  /** A run's checkpoints by step, without their tensors. */
+  listCheckpoints(runId: string): Promise<Omit<CheckpointRecord, 'tensors'>[]> {
+    return checkpoints.listCheckpoints(this.db, runId);
+  }
+
+  latestCheckpoint(runId: string): Promise<CheckpointRecord | undefined> {
+    return checkpoints.latestCheckpoint(this.db, runId);
+  }
+
+  /** All of a run's checkpoints, or those before `beforeStep`. */
+  deleteCheckpoints(runId: string, beforeStep?: number): Promise<void> {
+    return checkpoints.deleteCheckpoints(this.db, runId, beforeStep);
+  }
+
+  // RAG conversations
+
+  putConversation(record: ConversationRecord): Promise<void> {
+    return conversations.putConversation(this.db, record);
+  }
+
+  getConversation(id: string): Promise<ConversationRecord | undefined> {
+    return conversations.getConversation(this.db, id);
+  }
+
+  /** The dataset's conversations, the most recently updated first. */
+  listConversations(datasetId: string): Promise<ConversationRecord[]> {
+    return conversations.listConversations(this.db, datasetId);
+  }
+
+  renameConversation(id: string, title: string, now?: number): Promise<ConversationRecord> {
+    return conversations.renameConversation(this.db, id, title, now);
+  }
+
+  deleteConversation(id: string): Promise<void> {
+    return conversations.deleteConversation(this.db, id);
+  }
+
+  deleteDatasetConversations(datasetId: string): Promise<number> {
+    return conversations.deleteDatasetConversations(this.db, datasetId);
   }
 
   // Sync outbox

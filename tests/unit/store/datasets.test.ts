@@ -50,6 +50,14 @@ async function fill(datasetId: string): Promise<void> {
     updatedAt: 1,
   });
   await store.enqueueOutbox(datasetId, [{ vectorId: 'doc-00000#0', op: 'upsert' }]);
+  await store.putConversation({
+    id: `conversation-${datasetId}`,
+    datasetId,
+    title: 'Questions',
+    createdAt: 1,
+    updatedAt: 1,
+    turns: [],
+  });
 }
 
 async function contents(datasetId: string) {
@@ -61,6 +69,7 @@ async function contents(datasetId: string) {
     blocks: (await store.listEmbeddingBlocks(datasetId, 'set')).length,
     jobs: (await store.listJobs(datasetId)).length,
     outbox: (await store.listOutbox(datasetId)).length,
+    conversations: (await store.listConversations(datasetId)).length,
   };
 }
 
@@ -110,6 +119,7 @@ describe('datasets', () => {
       blocks: 1,
       jobs: 1,
       outbox: 1,
+      conversations: 1,
     });
 
     expect(await store.deleteDataset(doomed.id)).toBe(true);
@@ -122,6 +132,7 @@ describe('datasets', () => {
       blocks: 0,
       jobs: 0,
       outbox: 0,
+      conversations: 0,
     });
     expect(await contents(kept.id)).toEqual(keptBefore);
     expect(await store.deleteDataset(doomed.id)).toBe(false);
