@@ -12,6 +12,7 @@ import { evalStsCommand } from './eval-sts.ts';
 import { hubImportCommand } from './hub-import.ts';
 import { modelInitCommand } from './model-init.ts';
 import { tokenizerTrainCommand } from './tokenizer-train.ts';
+import { trainMlmCommand } from './train-mlm.ts';
 
 const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>> = {
   ask: {
@@ -87,6 +88,16 @@ const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>
       summary:
         'model init --config <config.json> --tokenizer <dir> --seed <n> --out <dir>  ' +
         'write a seeded random BERT in the Hugging Face layout',
+    },
+  },
+  train: {
+    mlm: {
+      run: trainMlmCommand,
+      summary:
+        'train mlm --corpus <files…> --config <config.yaml> --out <model-dir> [--resume] ' +
+        '[--tokenizer <tokenizer.json|dir>] [--init <model-dir>] [--backend cpu|wasm] ' +
+        '[--keep-checkpoints 2]  MLM-pretrain a BERT encoder (checkpoints in <out>/checkpoints, ' +
+        'Ctrl-C stops with a checkpoint); prints a JSON line of metrics',
     },
   },
   tokenizer: {

@@ -331,8 +331,10 @@ export class LuminaStore {
     return runs.listRuns(this.db);
   }
 
-  deleteRun(id: string): Promise<void> {
-    return runs.deleteRun(this.db, id);
+  /** Deletes a run with its metrics and checkpoints. */
+  async deleteRun(id: string): Promise<void> {
+    await runs.deleteRun(this.db, id);
+    await checkpoints.deleteCheckpoints(this.db, id);
   }
 
   appendMetrics(runId: string, rows: readonly MetricRow[]): Promise<void> {

@@ -74,7 +74,11 @@ export async function createBertEncoder(
     // Unnamed: TF.js variable names are global, and several encoders may coexist. The pooler is
     // kept for saving but not trained: the last hidden state (and MLM) never reaches it.
     const trainable = !name.startsWith('pooler.');
-    variables.set(name, tf.variable(tf.tensor(tensor.data, tensor.shape, 'float32'), trainable));
+    // tf.variable copies its initial value: dispose the temporary, or every model leaks one
+    // tensor (a GPU buffer on webgpu) per weight.
+    const initial = tf.tensor(tensor.data, tensor.shape, 'float32');
+    variables.set(name, tf.variable(initial, trainable));
+    initial.dispose();
   }
   return new TfBertEncoder(config, variables);
 }

@@ -91,7 +91,9 @@ export function createMlmHead(
   if (!embeddings) throw new BertWeightsError('The encoder has no word embeddings to tie to');
   const variables = new Map<string, tf.Variable>();
   for (const [name, tensor] of checked) {
-    variables.set(name, tf.variable(tf.tensor(tensor.data, tensor.shape, 'float32'), true));
+    const initial = tf.tensor(tensor.data, tensor.shape, 'float32');
+    variables.set(name, tf.variable(initial, true));
+    initial.dispose();
   }
   const v = (name: string) => {
     const variable = variables.get(name);

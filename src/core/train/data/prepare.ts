@@ -1,0 +1,80 @@
+import { throwIfAborted, yieldToEventLoop } from '../../abort.ts';
+import { assignSplits } from '../../prepare/split.ts';
+import { ProgressReporter, type ProgressCallback } from '../../progress.ts';
+import type { DataSection } from '../config/types.ts';
+import { chunkDocuments, fingerprintSequences, type SequenceSet } from './sequences.ts';
+import type { MlmTokenizer } from './tokenizer.ts';
+
+export type TextSource = Iterable<string> | AsyncIterable<string>;
+
+export interface MlmData {
+  train: SequenceSet;
+  validation: SequenceSet;
+  /** Held out: never trained or validated on; kept for a later evaluation. */
+  test: SequenceSet;
+  /** Texts used (after `max_samples`), and those that tokenised to nothing. */
+  texts: number;
+  emptyTexts: number;
+  /** Identifies the exact sequences; stored in checkpoints to refuse resuming on other data. */
+  fingerprint: string;
+}
+
+export interface PrepareMlmDataControls {
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+  /** Number of texts when known in advance, for progress. */
+  expectedTexts?: number;
+}
+
+/**
+ * Tokenises texts into MLM sequences. The split is drawn per text (prepare/split.ts: seeded by
+ * `data.seed` and each text's position), before chunking, so no text is shared between training
+ * and validation. `max_samples` keeps the first texts of the source.
+ */
+export async function prepareMlmData(
+  texts: TextSource,
+  tokenizer: MlmTokenizer,
+  data: Pick<DataSection, 'seq_len' | 'max_samples' | 'split' | 'seed'>,
+  controls: PrepareMlmDataControls = {},
+): Promise<MlmData> {
+  const { signal } = controls;
+  const progress = new ProgressReporter(controls.onProgress);
+  progress.start('Tokenising the corpus');
+  const documents: number[][] = [];
+  const limit = data.max_samples ?? Infinity;
+  let emptyTexts = 0;
+  for await (const text of texts) {
+    if (documents.length + emptyTexts >= limit) break;
+    const ids = tokenizer.encode(text);
+    if (ids.length === 0) emptyTexts++;
+    documents.push(ids);
+    if (documents.length % 256 === 0) {
+      throwIfAborted(signal);
+      progress.update(documents.length, controls.expectedTexts ?? 0, 'Tokenising the corpus');
+      await yieldToEventLoop();
+    }
+  }
+  throwIfAborted(signal);
+  const splits = assignSplits(
+    documents.map((_ids, i) => String(i)),
+    { ...data.split, seed: data.seed },
+  );
+  const part = (name: 'train' | 'validation' | 'test') =>
+    chunkDocuments(
+      documents.filter((_ids, i) => splits[i] === name),
+      data.seq_len,
+      tokenizer,
+    );
+  const train = part('train');
+  const validation = part('validation');
+  const test = part('test');
+  progress.finish(`${train.inputIds.length} training sequences of ${data.seq_len} tokens`);
+  return {
+    train,
+    validation,
+    test,
+    texts: documents.length,
+    emptyTexts,
+    fingerprint: fingerprintSequences([train, validation]),
+  };
+}

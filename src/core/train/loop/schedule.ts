@@ -1,0 +1,30 @@
+import type { LrSchedule } from '../config/types.ts';
+
+export interface ScheduleOptions {
+  learningRate: number;
+  schedule: LrSchedule;
+  warmupSteps: number;
+  totalSteps: number;
+}
+
+/** `warmup_steps` when set, else `warmup_ratio` of the run, rounded up as HF's Trainer does. */
+export function warmupStepsOf(
+  warmupSteps: number,
+  warmupRatio: number,
+  totalSteps: number,
+): number {
+  return warmupSteps > 0 ? warmupSteps : Math.ceil(warmupRatio * totalSteps);
+}
+
+/**
+ * The learning rate of optimizer step `step` (0-based), as HF's get_*_schedule_with_warmup:
+ * linear warmup from 0, then linear or half-cosine decay to 0 at `totalSteps`, or constant.
+ */
+export function learningRateAt(step: number, options: ScheduleOptions): number {
+  const { learningRate, schedule, warmupSteps, totalSteps } = options;
+  if (step < warmupSteps) return (learningRate * step) / Math.max(1, warmupSteps);
+  if (schedule === 'constant') return learningRate;
+  const progress = (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps);
+  if (schedule === 'linear') return learningRate * Math.max(0, 1 - progress);
+  return learningRate * Math.max(0, 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
+}
