@@ -20,11 +20,13 @@ import { parseArgs } from 'node:util';
 import type { MetricRow } from '../core/store/records.ts';
 import type { JsonValue } from '../core/types.ts';
 import { useBackend, type TfBackendName } from '../core/train/bert/backend.ts';
+import { parseBertEncoderConfig } from '../core/train/bert/config.ts';
+import { readBertSafetensors } from '../core/train/bert/weights-io.ts';
+import { exportTrainedModel, type TrainingSummary } from '../core/train/export/index.ts';
 import { formatIssue, parseTrainConfigYaml, type TrainConfig } from '../core/train/config/index.ts';
 import { mlmTokenizerFromJson, prepareMlmData } from '../core/train/data/index.ts';
 import {
   stateToJson,
-  trainedModelFiles,
   trainMlm,
   type TrainCheckpoint,
   type TrainedModelInput,
@@ -102,13 +104,36 @@ export function parseTrainMlmArgs(args: string[]): TrainMlmArgs {
   };
 }
 
-/** Writes config.json, model.safetensors and the tokenizer files into `dir`; returns the paths. */
+/**
+ * Writes the trained encoder as a Hugging Face model folder (config, safetensors, tokenizer files,
+ * `onnx/model.onnx`, sentence-transformers pooling files and a model card), so Lumina's embedding
+ * engine and other tools load it like any other model; returns the paths.
+ */
 export async function writeTrainedModelFiles(
   dir: string,
-  input: TrainedModelInput,
+  input: TrainedModelInput & { name: string; maxSeqLength: number; training?: TrainingSummary },
 ): Promise<string[]> {
+  const config = parseBertEncoderConfig(input.hfConfig);
+  const { encoder } = readBertSafetensors(config, input.encoderSafetensors);
+  const text = new TextEncoder();
+  const tokenizerFiles = new Map(
+    Object.entries(input.tokenizerFiles).map(([name, content]): [string, Uint8Array] => [
+      name,
+      typeof content === 'string' ? text.encode(content) : content,
+    ]),
+  );
+  const files = await exportTrainedModel({
+    config: input.hfConfig,
+    encoderWeights: encoder,
+    tokenizerFiles,
+    pooling: 'mean',
+    normalize: true,
+    name: input.name,
+    maxSeqLength: Math.min(input.maxSeqLength, config.maxPositionEmbeddings),
+    ...(input.training ? { training: input.training } : {}),
+  });
   const written: string[] = [];
-  for (const [name, bytes] of trainedModelFiles(input)) {
+  for (const [name, bytes] of files) {
     const file = path.join(dir, name);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, bytes);
@@ -327,12 +352,31 @@ export async function trainMlmCli(
       }
     },
   });
+  const { summary } = result;
   const files = await writeTrainedModelFiles(args.out, {
     hfConfig: result.hfConfig,
     encoderSafetensors: result.encoderSafetensors,
     tokenizerFiles,
+    name: path.basename(path.resolve(args.out)),
+    maxSeqLength: config.data.seq_len,
+    training: {
+      steps: result.step,
+      epochs: result.epoch,
+      ...(summary.lastTrain?.loss !== undefined ? { trainLoss: summary.lastTrain.loss } : {}),
+      ...(summary.lastValidation?.loss !== undefined
+        ? { validationLoss: summary.lastValidation.loss }
+        : {}),
+      ...(summary.lastValidation?.accuracy !== undefined
+        ? { maskedAccuracy: summary.lastValidation.accuracy }
+        : {}),
+      ...(summary.lastValidation?.perplexity !== undefined
+        ? { perplexity: summary.lastValidation.perplexity }
+        : {}),
+      backend: args.backend,
+      seed: config.training.seed,
+      data: `${args.corpus.length} corpus file(s): ${args.corpus.map((f) => path.basename(f)).join(', ')}`,
+    },
   });
-  const { summary } = result;
   return {
     status: result.status,
     steps: result.step,

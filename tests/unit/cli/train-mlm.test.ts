@@ -123,6 +123,10 @@ describe('lumina train mlm', () => {
       'model.safetensors',
       'tokenizer.json',
       'tokenizer_config.json',
+      'onnx/model.onnx',
+      'modules.json',
+      '1_Pooling/config.json',
+      'README.md',
     ]) {
       expect(existsSync(path.join(out, name)), name).toBe(true);
     }
