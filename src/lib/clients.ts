@@ -1,5 +1,6 @@
 import type { AnalyzeApi } from '../../workers/analyze.worker.ts';
 import type { EmbedApi } from '../../workers/embed.worker.ts';
+import type { GenerateApi } from '../../workers/generate.worker.ts';
 import type { IndexApi } from '../../workers/index.worker.ts';
 import type { PrepareApi } from '../../workers/prepare.worker.ts';
 import type { ProjectApi } from '../../workers/project.worker.ts';
@@ -82,4 +83,15 @@ export const trainClient = new WorkerClient<TrainApi>(
     }),
   // Training yields every few tens of ms, but one huge document is split in one go.
   { name: 'train worker', hardCancelAfterMs: 10_000 },
+);
+
+/** The text-generation worker: one transformers.js causal LM, streaming answers for Ask. */
+export const generateClient = new WorkerClient<GenerateApi>(
+  () =>
+    new Worker(new URL('../../workers/generate.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'lumina-generate',
+    }),
+  // Generation stops after the current token; a big model's single step may take seconds.
+  { name: 'generate worker', hardCancelAfterMs: 15_000 },
 );

@@ -1,7 +1,16 @@
 import * as Comlink from 'comlink';
 import type { Progress } from '../core/progress.ts';
+import type { ModelSource } from '../core/embed/runtime/index.ts';
+import type { GeneratorDtype, GeneratorInfo } from '../core/model/decoder/index.ts';
+import {
+  listRunnableModels,
+  storedModelFiles,
+  type StoredModelSummary,
+} from '../core/model/stored-models.ts';
 import {
   DEFAULT_ABSTAIN_THRESHOLDS,
+  DEFAULT_MAX_NEW_TOKENS,
+  DEFAULT_PROMPT_TEMPLATE,
   transcriptJsonl,
   transcriptMarkdown,
   turnFromJson,
@@ -9,12 +18,16 @@ import {
   type AskSettings,
   type AskTurn,
   type Citation,
+  type GenerativeAnswer,
+  type RagAnswer,
   type RagMode,
   type TranscriptInfo,
 } from '../core/rag/index.ts';
 import type { ConversationRecord } from '../core/store/index.ts';
+import type { GenerativeWorkerAskOptions } from '../../workers/generate.worker.ts';
 import type { AskOptions } from '../../workers/index.worker.ts';
-import { indexClient } from '../lib/clients.ts';
+import { generateClient, indexClient } from '../lib/clients.ts';
+import { folderFiles } from '../lib/model-folder.ts';
 import { downloadBlob } from '../lib/download.ts';
 import type { ExploreState } from './explore.svelte.ts';
 import { pageStore } from './library.svelte.ts';
@@ -47,9 +60,20 @@ export function chunkIndexOf(chunkId: string): number | null {
   return Number.isInteger(index) ? index : null;
 }
 
+export type Answerer = 'extractive' | 'generator';
+export type GeneratorSourceKind = 'hub' | 'folder' | 'stored';
+
+/** Small instruct model with an ONNX export for transformers.js; q4f16 keeps it near 500 MB. */
+export const DEFAULT_GENERATOR_HUB_ID = 'onnx-community/Qwen2.5-0.5B-Instruct';
+
+/** Whether an answer came from a text-generation model (it carries stream and citation flags). */
+export function isGenerated(answer: RagAnswer): answer is GenerativeAnswer {
+  return (answer as Partial<GenerativeAnswer>).generated === true;
+}
+
 /**
- * The Ask tool: questions answered from the selected dataset with citations (extractively, as no
- * generator exists yet), kept as conversations per dataset in IndexedDB.
+ * The Ask tool: questions answered from the selected dataset with citations, extractively or by
+ * a text-generation model streaming in its worker, kept as conversations per dataset in IndexedDB.
  */
 export class AskState {
   question = $state('');
@@ -70,6 +94,26 @@ export class AskState {
   asking = $state(false);
   progress = $state<{ fraction: number; message: string } | null>(null);
   error = $state<string | null>(null);
+
+  answerer = $state<Answerer>('extractive');
+  generatorKind = $state<GeneratorSourceKind>('hub');
+  generatorHubId = $state(DEFAULT_GENERATOR_HUB_ID);
+  /** Local folders Lumina writes carry fp32 only; Hub instruct models ship quantised files. */
+  generatorDtype = $state<GeneratorDtype>('q4f16');
+  generatorDevice = $state<'wasm' | 'webgpu'>('wasm');
+  generatorFolder = $state.raw<{ name: string; files: Map<string, File> } | null>(null);
+  storedGenerators = $state.raw<StoredModelSummary[]>([]);
+  storedGeneratorId = $state('');
+  temperature = $state(0);
+  topP = $state(0.9);
+  maxNewTokens = $state(DEFAULT_MAX_NEW_TOKENS);
+  /** The user turn of the chat template, or the whole prompt when the model has none. */
+  promptTemplate = $state(DEFAULT_PROMPT_TEMPLATE);
+  /** The loaded text-generation model, as its worker reports it. */
+  generator = $state.raw<GeneratorInfo | null>(null);
+  loadingGenerator = $state(false);
+  /** The answer being generated, piece by piece. */
+  streaming = $state<{ question: string; text: string } | null>(null);
 
   private controller: AbortController | null = null;
   private loadedFor: string | null = null;
@@ -156,8 +200,22 @@ export class AskState {
   }
 
   settings(): AskSettings {
+    const generator = this.answerer === 'generator' ? this.generator : null;
     return {
-      answerer: 'extractive',
+      answerer: this.answerer,
+      ...(generator
+        ? {
+            generator: {
+              model: generator.name,
+              device: generator.device,
+              dtype: generator.dtype,
+              temperature: this.temperature,
+              topP: this.topP,
+              maxNewTokens: Math.max(1, Math.round(this.maxNewTokens)),
+              seeded: generator.seeded,
+            },
+          }
+        : {}),
       mode: this.mode,
       k: Math.max(1, Math.round(this.k)),
       mmrLambda: this.mmr ? Math.min(1, Math.max(0, this.lambda)) : null,
@@ -172,6 +230,10 @@ export class AskState {
     const datasetId = this.explore.datasetId;
     const question = this.question.trim();
     if (!datasetId || !question || this.asking) return;
+    if (this.answerer === 'generator' && !this.generator) {
+      this.error = 'Load a text-generation model first (Advanced → Answer with).';
+      return;
+    }
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
@@ -206,6 +268,21 @@ export class AskState {
         this.progress = { fraction: event.fraction, message: event.message };
       });
       const setId = settings.setId ?? undefined;
+      if (settings.generator) {
+        const answer = await this.generate(
+          datasetId,
+          setId,
+          question,
+          options,
+          settings,
+          signal,
+          onProgress,
+        );
+        const turn: AskTurn = { question, answer, options: settings, createdAt: Date.now() };
+        await this.save(datasetId, turn);
+        this.question = '';
+        return;
+      }
       const answer = await indexClient.call(
         (api) =>
           api.ask(
@@ -227,6 +304,105 @@ export class AskState {
     } finally {
       if (this.controller === controller) this.controller = null;
       this.asking = false;
+      this.progress = null;
+      this.streaming = null;
+    }
+  }
+
+  /**
+   * Streams a generated answer into `streaming`; Stop (cancel) keeps the text so far, which the
+   * worker returns marked interrupted.
+   */
+  private async generate(
+    datasetId: string,
+    setId: string | undefined,
+    question: string,
+    options: AskOptions,
+    settings: AskSettings,
+    signal: AbortSignal,
+    onProgress: (event: Progress) => void,
+  ): Promise<GenerativeAnswer> {
+    const generator = settings.generator;
+    if (!generator) throw new Error('No text-generation model is loaded.');
+    const generativeOptions: GenerativeWorkerAskOptions = {
+      ...options,
+      maxNewTokens: generator.maxNewTokens,
+      temperature: generator.temperature,
+      topP: generator.topP,
+      template: this.promptTemplate,
+    };
+    this.streaming = { question, text: '' };
+    const onToken = Comlink.proxy((piece: string) => {
+      if (this.streaming) this.streaming.text += piece;
+    });
+    const answer = await generateClient.call(
+      (api) => api.ask(datasetId, setId, question, generativeOptions, signal, onProgress, onToken),
+      signal,
+    );
+    return answer;
+  }
+
+  pickGeneratorFolder(files: readonly File[]): void {
+    this.generatorFolder = files.length ? folderFiles(files) : null;
+    this.generatorDtype = 'fp32';
+  }
+
+  async refreshStoredGenerators(): Promise<void> {
+    try {
+      this.storedGenerators = await listRunnableModels(await pageStore());
+      if (!this.storedGenerators.some((m) => m.id === this.storedGeneratorId)) {
+        this.storedGeneratorId = this.storedGenerators[0]?.id ?? '';
+      }
+    } catch (error) {
+      this.error = `Could not list stored models: ${message(error)}`;
+    }
+  }
+
+  private async generatorSource(): Promise<ModelSource> {
+    if (this.generatorKind === 'hub') {
+      const id = this.generatorHubId.trim();
+      if (!id) throw new Error('Enter a Hugging Face Hub id.');
+      return { kind: 'hub', id };
+    }
+    if (this.generatorKind === 'folder') {
+      if (!this.generatorFolder) throw new Error('Pick a model folder.');
+      return { kind: 'files', files: this.generatorFolder.files, name: this.generatorFolder.name };
+    }
+    const stored = this.storedGenerators.find((m) => m.id === this.storedGeneratorId);
+    if (!stored) throw new Error('Choose a stored model.');
+    return {
+      kind: 'files',
+      files: await storedModelFiles(await pageStore(), stored.id),
+      name: stored.name,
+    };
+  }
+
+  /** Loads the chosen model in the generate worker on exactly the chosen device. */
+  async loadGenerator(): Promise<void> {
+    if (this.loadingGenerator) return;
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    this.loadingGenerator = true;
+    this.error = null;
+    this.generator = null;
+    this.progress = { fraction: 0, message: 'Loading the model' };
+    try {
+      const source = await this.generatorSource();
+      const onProgress = Comlink.proxy((event: Progress) => {
+        this.progress = { fraction: event.fraction, message: event.message };
+      });
+      const dtype = this.generatorKind === 'hub' ? this.generatorDtype : 'fp32';
+      this.generator = await generateClient.call(
+        (api) =>
+          api.load(source, { device: this.generatorDevice, dtype }, controller.signal, onProgress),
+        controller.signal,
+      );
+    } catch (error) {
+      if (!controller.signal.aborted) this.error = `Loading the model failed: ${message(error)}`;
+    } finally {
+      if (this.controller === controller) this.controller = null;
+      this.loadingGenerator = false;
       this.progress = null;
     }
   }

@@ -61,12 +61,12 @@ test('ask: cited extractive answers, abstention, stored conversations, transcrip
     await createChunkedDataset(page, 'Notes');
     await openAsk(page);
 
-    // Without an embedding set only BM25 runs; the generators are shown as not available.
+    // Without an embedding set only BM25 runs; Lumina's own decoder is shown as not available.
     await expect(page.getByTestId('ask-retriever').locator('option[value="dense"]')).toBeDisabled();
     await expect(page.getByTestId('ask-answerer')).toHaveValue('extractive');
     await expect(
       page.getByTestId('ask-answerer').locator('option', { hasText: 'not available yet' }),
-    ).toHaveCount(2);
+    ).toHaveCount(1);
 
     // A question one note answers: the answer quotes that note and cites it as [1].
     await askQuestion(page, documentQuestion(answered));

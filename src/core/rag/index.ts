@@ -67,5 +67,15 @@ export {
   turnToJson,
   type AskSettings,
   type AskTurn,
+  type GeneratorSettings,
   type TranscriptInfo,
 } from './transcript.ts';
+export {
+  askGenerative,
+  DEFAULT_MAX_NEW_TOKENS,
+  type GenerateOptions,
+  type GenerationResult,
+  type GenerativeAnswer,
+  type GenerativeAskOptions,
+  type TextGenerator,
+} from './generate.ts';

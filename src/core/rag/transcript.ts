@@ -3,10 +3,23 @@ import type { AbstainThresholds } from './abstain.ts';
 import type { RagAnswer } from './answer.ts';
 import type { RagMode } from './retrieve.ts';
 
+/** The text-generation model and sampling a generated answer ran with. */
+export interface GeneratorSettings {
+  model: string;
+  device: 'wasm' | 'webgpu';
+  dtype: string;
+  temperature: number;
+  topP: number;
+  maxNewTokens: number;
+  /** Lumina's seeded (untrained) weights: the text is meaningless. */
+  seeded: boolean;
+}
+
 /** How a turn was answered: the settings the Ask view ran with. */
 export interface AskSettings {
-  /** Only the extractive answerer exists so far; generators will add their own kinds. */
-  answerer: 'extractive';
+  answerer: 'extractive' | 'generator';
+  /** Set when `answerer` is 'generator'. */
+  generator?: GeneratorSettings;
   mode: RagMode;
   k: number;
   /** MMR's lambda; null: no MMR. */
