@@ -9,6 +9,7 @@ import { UsageError, type CliIo, type Command } from './cli-types.ts';
 import { embedCommand } from './embed.ts';
 import { evalBeirCommand } from './eval-beir.ts';
 import { evalStsCommand } from './eval-sts.ts';
+import { finetuneCommand } from './finetune.ts';
 import { hubImportCommand } from './hub-import.ts';
 import { modelInitCommand } from './model-init.ts';
 import { tokenizerTrainCommand } from './tokenizer-train.ts';
@@ -71,6 +72,18 @@ const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>
       run: evalStsCommand,
       summary:
         'eval sts --data <sts.tsv|csv> --model <dir>  Spearman and Pearson of cosine similarity',
+    },
+  },
+  finetune: {
+    '': {
+      run: finetuneCommand,
+      summary:
+        'finetune --base <model-dir> --pairs <file|beir-dir> ' +
+        '--loss mnrl|contrastive|online-contrastive|cosine --out <model-dir> ' +
+        '[--eval <beir-dir|sts-file>] [--epochs N] [--batch N] [--lr X] [--max-steps N] ' +
+        '[--resume] [--limit N] [--max-length 128] [--seed N] [--pooling mean|cls] ' +
+        '[--backend wasm|cpu]  fine-tune a sentence encoder; before/after table on stderr, ' +
+        'the model (HF layout + ONNX) in --out, a JSON line of results',
     },
   },
   hub: {

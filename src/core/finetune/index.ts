@@ -17,3 +17,6 @@ export * from './losses/multiple-negatives-ranking.ts';
 export * from './losses/similarity.ts';
 export * from './pooling.ts';
 export * from './tokenize.ts';
+export * from './presets.ts';
+export * from './train.ts';
+export * from './job.ts';

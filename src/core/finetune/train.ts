@@ -1,0 +1,542 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BertWeights } from '../model/init.ts';
+import { SeededRandom } from '../model/seeded-random.ts';
+import { ProgressReporter, type ProgressCallback } from '../progress.ts';
+import type { MetricRow } from '../store/records.ts';
+import type { JsonValue } from '../types.ts';
+import { parseBertEncoderConfig, type BertEncoderConfig } from '../train/bert/config.ts';
+import { loadBertEncoder, type BertEncoder } from '../train/bert/encoder.ts';
+import { readBertSafetensors, writeBertSafetensors } from '../train/bert/weights-io.ts';
+import type { TrainingSection } from '../train/config/types.ts';
+import { epochOrder } from '../train/data/order.ts';
+import { mlmTokenizerFromJson } from '../train/data/tokenizer.ts';
+import {
+  AdamW,
+  BEST_PREFIX,
+  ENCODER_PREFIX,
+  clipByGlobalNorm,
+  encodeCheckpointTensors,
+  learningRateAt,
+  runLength,
+  tensorsUnder,
+  warmupStepsOf,
+  type CheckpointReason,
+  type TrainStatus,
+} from '../train/loop/index.ts';
+import { batchForLoss } from './data/batch.ts';
+import type { PairExample, RankingExample } from './data/types.ts';
+import type { SentenceModel } from './encode.ts';
+import type { Evaluator, Metrics } from './evaluation/evaluators.ts';
+import { createEncoderLoss, type LossConfig } from './losses/encoder-loss.ts';
+import type { PoolingOptions } from './pooling.ts';
+import { DEFAULT_MAX_SEQUENCE_LENGTH, type SentenceTokenizer } from './tokenize.ts';
+
+/** The model fine-tuning starts from: an HF BERT-family folder's files, already read. */
+export interface FineTuneBase {
+  /** The parsed `config.json`. */
+  config: Readonly<Record<string, unknown>>;
+  /** `model.safetensors` (BertModel names, or prefixed `bert.` as in BertForMaskedLM). */
+  safetensors: Uint8Array;
+  /** The parsed `tokenizer.json`. */
+  tokenizer: unknown;
+  /** The parsed `tokenizer_config.json`, when there is one. */
+  tokenizerConfig?: unknown;
+}
+
+/** Ranking examples for MNRL, pair examples (label or normalised score) for the others. */
+export type FineTuneExamples = readonly RankingExample[] | readonly PairExample[];
+
+export interface FineTuneCheckpoint {
+  step: number;
+  reason: CheckpointReason;
+  /** safetensors: `bert.*` (encoder), `optimizer.{m,v}.*`, `best.bert.*`. */
+  tensors: Uint8Array;
+  state: FineTuneState;
+}
+
+export interface FineTuneOptions {
+  base: FineTuneBase;
+  train: FineTuneExamples;
+  /** Run before training, every `eval_every_steps`, at each epoch's end and after training. */
+  evaluator?: Evaluator;
+  loss: LossConfig;
+  pooling: PoolingOptions;
+  /**
+   * The training section of a TrainConfig. Early stopping follows the evaluator's primary metric
+   * (higher is better), whatever `early_stopping.metric` says; `mixed_precision` must be "off".
+   */
+  training: TrainingSection;
+  /** Longest tokenised sentence, special tokens included; default 128 (capped by the model). */
+  maxLength?: number;
+  /** Continue a run from one of its checkpoints; data and settings must be the same. */
+  resume?: { tensors: Uint8Array; state: JsonValue };
+  saveCheckpoint?: (checkpoint: FineTuneCheckpoint) => Promise<void>;
+  /** Durable sink for metric rows (a JSONL file, the store's appendMetrics). */
+  saveMetrics?: (rows: MetricRow[]) => Promise<void>;
+  /** Live rows for charts, the same as saved. */
+  onMetrics?: (rows: MetricRow[]) => void;
+  onProgress?: ProgressCallback;
+  /** Stop: the step under way finishes, a final checkpoint is written and the run returns. */
+  signal?: AbortSignal;
+}
+
+/** Sums since the last train log row, so a resumed run logs the same averages. */
+interface PendingTrainLog {
+  steps: number;
+  lossSum: number;
+  examples: number;
+  seconds: number;
+}
+
+/** The JSON half of a fine-tuning checkpoint. */
+export interface FineTuneState {
+  version: 1;
+  kind: 'finetune';
+  status: TrainStatus;
+  step: number;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  /** Every random stream (order, dropout) is named by (seed, step): no generator state. */
+  seed: number;
+  /** The settings a resume must share, as JSON. */
+  settingsKey: string;
+  dataFingerprint: string;
+  patienceCounter: number;
+  bestMetric: number | null;
+  bestStep: number | null;
+  before: Metrics | null;
+  lastEvaluation: Metrics | null;
+  /** The step the last evaluation ran at (0: the base model). */
+  lastEvaluationStep: number | null;
+  /** Mean training loss of the first and the latest log window. */
+  firstLoss: number | null;
+  lastLoss: number | null;
+  pending: PendingTrainLog;
+  examples: number;
+  seconds: number;
+}
+
+export interface FineTuneResult {
+  status: Exclude<TrainStatus, 'running'>;
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  /** The evaluator's metrics on the base model and on the returned model (null without one). */
+  before: Metrics | null;
+  after: Metrics | null;
+  primaryMetric: string | null;
+  bestStep: number | null;
+  firstLoss: number | null;
+  lastLoss: number | null;
+  /** Training seconds over every session of the run (evaluation excluded). */
+  seconds: number;
+  examplesPerSecond: number;
+  /** The encoder's config, as parsed from the base's `config.json`. */
+  encoderConfig: BertEncoderConfig;
+  /** The fine-tuned encoder (the best evaluated one when early stopping kept one). */
+  encoderWeights: BertWeights;
+  /** The same as `model.safetensors` bytes (BertModel names). */
+  encoderSafetensors: Uint8Array;
+}
+
+/** A scalar tensor's value, read with `await data()` (safe on webgpu). */
+async function scalarOf(tensor: tf.Tensor): Promise<number> {
+  return Number((await tensor.data())[0] ?? Number.NaN);
+}
+
+/** FNV-1a over the examples' texts and targets, to refuse resuming on other data. */
+export function fingerprintExamples(examples: FineTuneExamples): string {
+  let hash = 0x811c9dc5;
+  const mixText = (text: string) => {
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    hash = Math.imul(hash ^ 0x1f, 0x01000193);
+  };
+  for (const example of examples) {
+    if ('anchor' in example) {
+      mixText(example.anchor);
+      mixText(example.positive);
+      for (const negative of example.negatives ?? []) mixText(negative);
+    } else {
+      mixText(example.text1);
+      mixText(example.text2);
+      mixText(String(example.label));
+    }
+  }
+  return `${examples.length}-${(hash >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+function settingsKey(options: FineTuneOptions, maxLength: number): string {
+  const { backend: _backend, ...training } = options.training;
+  return JSON.stringify({ training, loss: options.loss, pooling: options.pooling, maxLength });
+}
+
+export function fineTuneStateToJson(state: FineTuneState): JsonValue {
+  return JSON.parse(JSON.stringify(state)) as JsonValue;
+}
+
+/** Reads a stored fine-tuning state back, checking what a resume relies on. */
+export function fineTuneStateFromJson(json: JsonValue): FineTuneState {
+  if (
+    typeof json !== 'object' ||
+    json === null ||
+    Array.isArray(json) ||
+    json['version'] !== 1 ||
+    json['kind'] !== 'finetune'
+  ) {
+    throw new RangeError('Not a Lumina fine-tuning checkpoint state (version 1)');
+  }
+  for (const key of ['step', 'totalSteps', 'stepsPerEpoch', 'seed', 'patienceCounter']) {
+    if (typeof json[key] !== 'number') throw new RangeError(`Checkpoint state lacks "${key}"`);
+  }
+  if (typeof json['pending'] !== 'object' || json['pending'] === null) {
+    throw new RangeError('Checkpoint state lacks "pending"');
+  }
+  return json as unknown as FineTuneState;
+}
+
+/**
+ * Fine-tunes a BERT-family sentence encoder with a sentence-transformers loss on the active
+ * TF.js backend (set it with `useBackend` first), with the MLM trainer's AdamW, schedule,
+ * clipping and accumulation. Deterministic: the example order and dropout draw from streams
+ * named by (seed, step), so a run resumed from a checkpoint follows the uninterrupted one.
+ */
+export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult> {
+  const { training } = options;
+  if (training.mixed_precision !== 'off') {
+    throw new RangeError('mixed_precision "fp16" training is not implemented; use "off"');
+  }
+  if (options.train.length === 0) throw new RangeError('No training examples');
+  const encoderConfig = parseBertEncoderConfig(options.base.config);
+  const maxLength = Math.min(
+    options.maxLength ?? DEFAULT_MAX_SEQUENCE_LENGTH,
+    encoderConfig.maxPositionEmbeddings,
+  );
+  const tokenizer = mlmTokenizerFromJson(options.base.tokenizer, options.base.tokenizerConfig);
+  if (tokenizer.vocabSize > encoderConfig.vocabSize) {
+    throw new RangeError(
+      `The tokenizer has ${tokenizer.vocabSize} ids but the model only ${encoderConfig.vocabSize}`,
+    );
+  }
+  const key = settingsKey(options, maxLength);
+  const fingerprint = fingerprintExamples(options.train);
+  let resumed: FineTuneState | null = null;
+  if (options.resume) {
+    resumed = fineTuneStateFromJson(options.resume.state);
+    if (resumed.settingsKey !== key) {
+      throw new RangeError(
+        'The settings differ from the checkpoint’s; resume with the run’s own settings',
+      );
+    }
+    if (resumed.dataFingerprint !== fingerprint) {
+      throw new RangeError('The training data differs from the checkpoint’s');
+    }
+  }
+  const { microPerEpoch, stepsPerEpoch, totalSteps } = runLength(options.train.length, training);
+  const warmupSteps = warmupStepsOf(training.warmup_steps, training.warmup_ratio, totalSteps);
+  const weights = options.resume?.tensors ?? options.base.safetensors;
+  const split = readBertSafetensors(encoderConfig, weights);
+  const encoder = await loadBertEncoder(encoderConfig, weights);
+  const params = new Map<string, tf.Variable>();
+  for (const [name, variable] of encoder.variables) {
+    if (variable.trainable) params.set(name, variable);
+  }
+  const optimizer = new AdamW(params, {
+    beta1: training.adam_beta1,
+    beta2: training.adam_beta2,
+    epsilon: training.adam_epsilon,
+    weightDecay: training.weight_decay,
+  });
+  try {
+    let best: BertWeights | null = null;
+    if (resumed) {
+      optimizer.loadState(split.rest, resumed.step);
+      const stored = tensorsUnder(tensorsUnder(split.rest, BEST_PREFIX), ENCODER_PREFIX);
+      if (stored.size > 0) best = stored;
+    }
+    const state: FineTuneState = resumed ?? {
+      version: 1,
+      kind: 'finetune',
+      status: 'running',
+      step: 0,
+      totalSteps,
+      stepsPerEpoch,
+      seed: training.seed,
+      settingsKey: key,
+      dataFingerprint: fingerprint,
+      patienceCounter: 0,
+      bestMetric: null,
+      bestStep: null,
+      before: null,
+      lastEvaluation: null,
+      lastEvaluationStep: null,
+      firstLoss: null,
+      lastLoss: null,
+      pending: { steps: 0, lossSum: 0, examples: 0, seconds: 0 },
+      examples: 0,
+      seconds: 0,
+    };
+    return await runFineTune({
+      options,
+      encoder,
+      encoderConfig,
+      tokenizer,
+      maxLength,
+      params,
+      optimizer,
+      state,
+      best,
+      microPerEpoch,
+      schedule: {
+        learningRate: training.learning_rate,
+        schedule: training.schedule,
+        warmupSteps,
+        totalSteps,
+      },
+    });
+  } finally {
+    optimizer.dispose();
+    encoder.dispose();
+  }
+}
+
+interface RunContext {
+  options: FineTuneOptions;
+  encoder: BertEncoder;
+  encoderConfig: BertEncoderConfig;
+  tokenizer: SentenceTokenizer;
+  maxLength: number;
+  params: Map<string, tf.Variable>;
+  optimizer: AdamW;
+  state: FineTuneState;
+  best: BertWeights | null;
+  microPerEpoch: number;
+  schedule: Parameters<typeof learningRateAt>[1];
+}
+
+async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
+  const { options, encoder, optimizer, state, params } = ctx;
+  const { training, evaluator, signal } = options;
+  const progress = new ProgressReporter(options.onProgress);
+  progress.start(state.step > 0 ? `Resuming at step ${state.step}` : 'Fine-tuning');
+  const lossFn = createEncoderLoss(options.loss, options.pooling);
+  const varList = [...params.values()];
+  const nameOf = new Map([...params].map(([name, variable]) => [variable.name, name]));
+  const model: SentenceModel = {
+    encoder,
+    tokenizer: ctx.tokenizer,
+    pooling: options.pooling,
+    maxLength: ctx.maxLength,
+  };
+  const patience = evaluator ? training.early_stopping.patience : 0;
+  let status: TrainStatus =
+    state.status === 'completed' || state.status === 'early-stopped' ? state.status : 'running';
+  let order: { epoch: number; order: Int32Array } | null = null;
+  const orderOf = (epoch: number): Int32Array => {
+    if (order?.epoch !== epoch) {
+      order = { epoch, order: epochOrder(options.train.length, state.seed, epoch) };
+    }
+    return order.order;
+  };
+
+  const emit = async (rows: MetricRow[]) => {
+    options.onMetrics?.(rows);
+    await options.saveMetrics?.(rows);
+  };
+  const checkpoint = async (reason: CheckpointReason) => {
+    if (!options.saveCheckpoint) return;
+    const encoderWeights = new Map(
+      [...(await encoder.readWeights())].map(([name, t]) => [`${ENCODER_PREFIX}${name}`, t]),
+    );
+    const best = ctx.best
+      ? new Map([...ctx.best].map(([name, t]) => [`${ENCODER_PREFIX}${name}`, t]))
+      : null;
+    const tensors = encodeCheckpointTensors(encoderWeights, await optimizer.readState(), best);
+    await options.saveCheckpoint({
+      step: state.step,
+      reason,
+      tensors,
+      state: structuredClone({ ...state, status }),
+    });
+  };
+  /**
+   * Evaluations inside the loop ignore the stop signal: the step under way finishes with its
+   * evaluation, so the final checkpoint is a consistent point to resume from.
+   */
+  const evaluate = async (label: string, abortable = false): Promise<Metrics> => {
+    if (!evaluator) throw new TypeError('unreachable: no evaluator');
+    progress.update(state.step, state.totalSteps, `${label}: ${evaluator.name}`);
+    return evaluator.evaluate(model, abortable && signal ? { signal } : {});
+  };
+  const validationRow = async (metrics: Metrics) => {
+    await emit([
+      { step: state.step, split: 'validation', values: { ...metrics, epoch: epochOf(state) } },
+    ]);
+  };
+
+  if (evaluator && state.before === null) {
+    state.before = await evaluate('Evaluating the base model', true);
+    state.lastEvaluation = state.before;
+    state.lastEvaluationStep = 0;
+    await validationRow(state.before);
+  }
+
+  /** Early stopping bookkeeping after an evaluation; true when patience ran out. */
+  const track = async (metrics: Metrics): Promise<boolean> => {
+    if (!evaluator) return false;
+    const value = metrics[evaluator.primaryMetric];
+    if (value === undefined || !Number.isFinite(value)) {
+      throw new RangeError(`The evaluator gave no "${evaluator.primaryMetric}"`);
+    }
+    if (state.bestMetric === null || value > state.bestMetric + training.early_stopping.min_delta) {
+      state.bestMetric = value;
+      state.bestStep = state.step;
+      state.patienceCounter = 0;
+      if (patience > 0) ctx.best = await encoder.readWeights();
+      return false;
+    }
+    state.patienceCounter += 1;
+    return patience > 0 && state.patienceCounter >= patience;
+  };
+
+  const trainStep = async (): Promise<{ lr: number; gradNorm: number }> => {
+    const s = state.step;
+    const epoch = Math.floor(s / state.stepsPerEpoch);
+    const first = (s % state.stepsPerEpoch) * training.grad_accumulation_steps;
+    const last = Math.min(first + training.grad_accumulation_steps, ctx.microPerEpoch);
+    const micro = last - first;
+    const rowsOf = orderOf(epoch);
+    const started = performance.now();
+    const sum = new Map<string, tf.Tensor>();
+    let lossSum = 0;
+    let examples = 0;
+    for (let m = first; m < last; m++) {
+      const picked = Array.from(
+        rowsOf.subarray(m * training.batch_size, (m + 1) * training.batch_size),
+      );
+      const batchExamples = picked.map((i) => options.train[i]) as RankingExample[] | PairExample[];
+      const batch = batchForLoss(options.loss.name, ctx.tokenizer, batchExamples, ctx.maxLength);
+      const seed = new SeededRandom(state.seed, `dropout/${s}/${m - first}`).nextUint32();
+      const { value, grads } = tf.variableGrads(
+        () => lossFn(encoder, batch, { training: true, seed }),
+        varList,
+      );
+      // As HF's Trainer: each micro-batch's mean loss is divided by the accumulation count.
+      for (const [id, grad] of Object.entries(grads)) {
+        const name = nameOf.get(id);
+        if (!name) continue;
+        const scaled = tf.mul(grad, 1 / micro);
+        const previous = sum.get(name);
+        if (previous) {
+          sum.set(name, tf.add(previous, scaled));
+          tf.dispose([previous, scaled]);
+        } else sum.set(name, scaled);
+      }
+      lossSum += (await scalarOf(value)) / micro;
+      examples += picked.length;
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+    const { norm, clipped } = clipByGlobalNorm(sum, training.max_grad_norm);
+    const lr = learningRateAt(s, ctx.schedule);
+    optimizer.apply(clipped, lr);
+    const gradNorm = await scalarOf(norm);
+    tf.dispose([norm, ...clipped.values(), ...sum.values()]);
+    const seconds = (performance.now() - started) / 1000;
+    state.step = s + 1;
+    state.pending.steps += 1;
+    state.pending.lossSum += lossSum;
+    state.pending.examples += examples;
+    state.pending.seconds += seconds;
+    state.examples += examples;
+    state.seconds += seconds;
+    return { lr, gradNorm };
+  };
+
+  while (status === 'running' && state.step < state.totalSteps) {
+    if (signal?.aborted) {
+      status = 'stopped';
+      break;
+    }
+    const { lr, gradNorm } = await trainStep();
+    const epochEnd = state.step % state.stepsPerEpoch === 0;
+    const lastStep = state.step === state.totalSteps;
+    if (state.step % Math.max(1, training.log_every_steps) === 0 || epochEnd || lastStep) {
+      const { pending } = state;
+      const loss = pending.lossSum / Math.max(1, pending.steps);
+      state.firstLoss ??= loss;
+      state.lastLoss = loss;
+      state.pending = { steps: 0, lossSum: 0, examples: 0, seconds: 0 };
+      await emit([
+        {
+          step: state.step,
+          split: 'train',
+          values: {
+            loss,
+            learning_rate: lr,
+            grad_norm: gradNorm,
+            examples_per_second: pending.seconds > 0 ? pending.examples / pending.seconds : 0,
+            epoch: epochOf(state),
+          },
+        },
+      ]);
+    }
+    const evalNow =
+      evaluator !== undefined &&
+      ((training.eval_every_steps > 0 && state.step % training.eval_every_steps === 0) ||
+        epochEnd ||
+        lastStep);
+    if (evalNow) {
+      const metrics = await evaluate(`Evaluating at step ${state.step}`);
+      state.lastEvaluation = metrics;
+      state.lastEvaluationStep = state.step;
+      await validationRow(metrics);
+      if (await track(metrics)) status = 'early-stopped';
+    }
+    progress.update(state.step, state.totalSteps, `Step ${state.step} of ${state.totalSteps}`);
+    if (status === 'running' && lastStep) status = 'completed';
+    if (status !== 'running') break;
+    if (epochEnd) await checkpoint('epoch');
+    else if (
+      training.checkpoint_every_steps > 0 &&
+      state.step % training.checkpoint_every_steps === 0
+    ) {
+      await checkpoint('interval');
+    }
+  }
+  if (status === 'running') status = 'completed';
+  state.status = status;
+  await checkpoint('final');
+
+  // As sentence-transformers' load_best_model_at_end: the best evaluated weights are the result.
+  let after = state.lastEvaluationStep === state.step ? state.lastEvaluation : null;
+  if (status !== 'stopped' && ctx.best && state.bestStep !== state.step) {
+    encoder.assignWeights(ctx.best);
+    after = await evaluate('Evaluating the best model');
+  }
+  progress.finish(
+    status === 'stopped'
+      ? `Stopped at step ${state.step}`
+      : `Finished at step ${state.step} (${status})`,
+  );
+  const encoderWeights = await encoder.readWeights();
+  return {
+    status,
+    step: state.step,
+    totalSteps: state.totalSteps,
+    epoch: epochOf(state),
+    before: state.before,
+    after,
+    primaryMetric: evaluator?.primaryMetric ?? null,
+    bestStep: state.bestStep,
+    firstLoss: state.firstLoss,
+    lastLoss: state.lastLoss,
+    seconds: state.seconds,
+    examplesPerSecond: state.seconds > 0 ? state.examples / state.seconds : 0,
+    encoderConfig: ctx.encoderConfig,
+    encoderWeights,
+    encoderSafetensors: writeBertSafetensors(encoderWeights),
+  };
+}
+
+function epochOf(state: FineTuneState): number {
+  return state.step / state.stepsPerEpoch;
+}
