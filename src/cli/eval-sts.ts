@@ -1,3 +1,4 @@
+import { cosineSimilarity } from '../core/search/kernels.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseSts, pearson, spearman } from '../core/eval/index.ts';
@@ -59,7 +60,7 @@ export async function evalSts(
     );
     const { dims } = model.info;
     similarities = pairs.map((_, i) =>
-      cosine(
+      cosineSimilarity(
         vectors.subarray(i * dims, (i + 1) * dims),
         vectors.subarray((pairs.length + i) * dims, (pairs.length + i + 1) * dims),
       ),
@@ -77,20 +78,6 @@ export async function evalSts(
     pearson: round(pearson(gold, similarities)),
     seconds: round((performance.now() - started) / 1000),
   };
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
 function round(value: number): number {

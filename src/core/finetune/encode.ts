@@ -3,6 +3,7 @@ import { ProgressReporter, type ProgressCallback } from '../progress.ts';
 import type { BertEncoder } from '../train/bert/encoder.ts';
 import { embedBatch, type PoolingOptions } from './pooling.ts';
 import { sentenceIds, padSequences, type SentenceTokenizer } from './tokenize.ts';
+import { cosineSimilarity as cosine } from '../search/kernels.ts';
 
 /** The model an evaluator runs: encoder, its tokenizer and the pooling on top. */
 export interface SentenceModel {
@@ -77,17 +78,4 @@ export function pairedCosines(a: readonly Float32Array[], b: readonly Float32Arr
   return a.map((x, i) => cosine(x, b[i] as Float32Array));
 }
 
-export function cosine(x: Float32Array, y: Float32Array): number {
-  let dot = 0;
-  let xx = 0;
-  let yy = 0;
-  for (let k = 0; k < x.length; k++) {
-    const xk = x[k] as number;
-    const yk = y[k] as number;
-    dot += xk * yk;
-    xx += xk * xk;
-    yy += yk * yk;
-  }
-  // torch's cosine_similarity clamps the norm product at eps = 1e-8.
-  return dot / Math.max(Math.sqrt(xx * yy), 1e-8);
-}
+export { cosine };

@@ -1,3 +1,5 @@
+export { cosineSimilarity as cosine } from '../search/kernels.ts';
+
 /**
  * Maximal marginal relevance (Carbonell & Goldstein, 1998): picks, one at a time, the candidate
  * maximising `lambda · relevance − (1 − lambda) · max similarity to those already picked`.
@@ -41,20 +43,6 @@ export function mmrSelect(
 }
 
 /** Cosine similarity of two vectors of equal length (0 when either is all zeros). */
-export function cosine(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new RangeError(`Vectors of ${a.length} and ${b.length} dims.`);
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
-}
 
 /** Jaccard overlap of two term sets: the similarity MMR falls back to when there are no vectors. */
 export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {

@@ -70,3 +70,22 @@ export function inverseRowNorms(
   }
   return allUnit ? null : inverse;
 }
+
+/**
+ * Cosine similarity of two vectors, as torch's `cosine_similarity` computes it: the norm
+ * product is clamped at 1e-8, so a zero vector scores 0 instead of NaN.
+ */
+export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new RangeError(`Vectors of ${a.length} and ${b.length} dims.`);
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    dot += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return dot / Math.max(Math.sqrt(aa * bb), 1e-8);
+}
