@@ -1,4 +1,5 @@
 import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -31,6 +32,21 @@ import {
   type MlmRunResult,
 } from '../src/core/train/loop/index.ts';
 import { mlmTokenizerFromJson } from '../src/core/train/data/index.ts';
+import { readBertSafetensors } from '../src/core/train/bert/weights-io.ts';
+import { pickMlmHeadWeights } from '../src/core/train/mlm/head.ts';
+import {
+  exportTrainedModel,
+  exportedModelZip,
+  saveExportedModel,
+  type ExportPooling,
+} from '../src/core/train/export/index.ts';
+
+import {
+  evaluatorFromSpec,
+  fineTune,
+  type FineTuneJobRequest,
+  type FineTuneJobResult,
+} from '../src/core/finetune/index.ts';
 
 let storePromise: Promise<LuminaStore> | null = null;
 const store = (): Promise<LuminaStore> => (storePromise ??= openStore());
@@ -50,11 +66,24 @@ let paused = false;
 
 /** The config's backend, or a BackendUnavailableError saying why not (never another backend). */
 function startBackend(backend: TrainBackend): Promise<ActiveBackend> {
+  // The threaded wasm build starts its pthreads from a blob script that cannot reach this bundled
+  // module worker ("e is not defined", then tf.ready() never settles): use the single-thread
+  // SIMD binary. ActiveBackend.detail reports "threads off".
+  if (backend === 'wasm') tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   return useBackend(backend, { wasmPaths });
 }
 
 export interface MlmWorkerResult extends MlmRunResult {
   backend: ActiveBackend;
+}
+
+/** A run's model as saved by {@link api.exportRunModel}: its id in the model store and a zip. */
+export interface RunModelExport {
+  modelId: string;
+  step: number;
+  fileCount: number;
+  zip: Uint8Array;
+  zipName: string;
 }
 
 const api = {
@@ -162,6 +191,148 @@ const api = {
     return Comlink.transfer(
       Object.fromEntries(files),
       [...files.values()].map((bytes) => bytes.buffer as ArrayBuffer),
+    );
+  },
+
+  /**
+   * Exports a checkpoint (the newest when `step` is left out) as an HF folder with ONNX, keeps
+   * it in the browser's model store (the Embedding panel lists it) and returns its id and a zip.
+   */
+  async exportRunModel(
+    runId: string,
+    step: number | undefined,
+    name: string,
+    pooling: ExportPooling,
+    normalize: boolean,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<RunModelExport> {
+    const s = await store();
+    const run = await s.getRun(runId);
+    const checkpoint =
+      step === undefined ? await s.latestCheckpoint(runId) : await s.getCheckpoint(runId, step);
+    if (!run || !checkpoint)
+      throw new Error(`No checkpoint of run ${runId} at ${step ?? 'latest'}`);
+    const state = stateFromJson(checkpoint.state);
+    const stored = run.config as { tokenizerJson?: unknown; tokenizerConfig?: unknown };
+    if (typeof stored.tokenizerJson !== 'string') throw new Error(`Run ${runId} has no tokenizer`);
+    const tokenizerConfig =
+      typeof stored.tokenizerConfig === 'string' ? stored.tokenizerConfig : undefined;
+    const tokenizer = mlmTokenizerFromJson(
+      JSON.parse(stored.tokenizerJson),
+      tokenizerConfig === undefined ? undefined : JSON.parse(tokenizerConfig),
+    );
+    const { encoder, hf } = mlmModelConfig(state.config, tokenizer);
+    // Checkpoint tensors: bert.* and cls.predictions.* besides optimizer moments and best.*.
+    const weights = readBertSafetensors(encoder, checkpoint.tensors);
+    const text = new TextEncoder();
+    const tokenizerFiles = new Map([['tokenizer.json', text.encode(stored.tokenizerJson)]]);
+    if (tokenizerConfig !== undefined)
+      tokenizerFiles.set('tokenizer_config.json', text.encode(tokenizerConfig));
+    const { summary } = state;
+    const files = await exportTrainedModel({
+      config: hf,
+      encoderWeights: weights.encoder,
+      mlmHeadWeights: pickMlmHeadWeights(encoder, weights.rest),
+      tokenizerFiles,
+      pooling,
+      normalize,
+      name,
+      maxSeqLength: state.config.data.seq_len,
+      training: {
+        steps: state.step,
+        epochs: state.step / state.stepsPerEpoch,
+        tokens: summary.tokens,
+        seconds: summary.seconds,
+        backend: state.config.training.backend,
+        seed: state.config.training.seed,
+        ...(summary.lastTrain ? { trainLoss: summary.lastTrain.loss } : {}),
+        ...(summary.lastValidation
+          ? {
+              validationLoss: summary.lastValidation.loss,
+              maskedAccuracy: summary.lastValidation.accuracy,
+              perplexity: summary.lastValidation.perplexity,
+            }
+          : {}),
+      },
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    const modelId = await saveExportedModel(s, files, name, signal ? { signal } : {});
+    const zip = await exportedModelZip(files, name, signal ? { signal } : {});
+    return Comlink.transfer(
+      {
+        modelId,
+        step: checkpoint.step,
+        fileCount: files.size,
+        zip: zip.bytes,
+        zipName: zip.fileName,
+      },
+      [zip.bytes.buffer as ArrayBuffer],
+    );
+  },
+
+  /**
+   * Fine-tunes a sentence encoder (core fineTune) on the request's backend, then exports it:
+   * saved into this browser's models and returned as a zip. Aborting stops after the step under
+   * way; the model reached so far is still exported.
+   */
+  async fineTune(
+    request: FineTuneJobRequest,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+    onMetrics?: (rows: MetricRow[]) => void,
+  ): Promise<FineTuneJobResult> {
+    await startBackend(request.training.backend);
+    const result = await fineTune({
+      base: request.base,
+      train: request.train,
+      ...(request.evaluation ? { evaluator: evaluatorFromSpec(request.evaluation) } : {}),
+      loss: request.loss,
+      pooling: request.pooling,
+      training: request.training,
+      maxLength: request.maxLength,
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+      ...(onMetrics ? { onMetrics } : {}),
+    });
+    const tokenizerFiles = new Map([
+      ['tokenizer.json', new TextEncoder().encode(JSON.stringify(request.base.tokenizer))],
+    ]);
+    if (request.base.tokenizerConfig !== undefined) {
+      tokenizerFiles.set(
+        'tokenizer_config.json',
+        new TextEncoder().encode(JSON.stringify(request.base.tokenizerConfig)),
+      );
+    }
+    const files = await exportTrainedModel({
+      config: request.base.config,
+      encoderWeights: result.encoderWeights,
+      tokenizerFiles,
+      pooling: request.pooling.mode,
+      normalize: request.pooling.normalize,
+      name: request.name,
+      maxSeqLength: Math.min(request.maxLength, result.encoderConfig.maxPositionEmbeddings),
+    });
+    const modelId = await saveExportedModel(await store(), files, request.name);
+    const zip = await exportedModelZip(files, request.name);
+    return Comlink.transfer(
+      {
+        status: result.status,
+        step: result.step,
+        totalSteps: result.totalSteps,
+        before: result.before,
+        after: result.after,
+        primaryMetric: result.primaryMetric,
+        bestStep: result.bestStep,
+        firstLoss: result.firstLoss,
+        lastLoss: result.lastLoss,
+        seconds: result.seconds,
+        modelId,
+        zip: zip.bytes,
+        zipName: zip.fileName,
+      },
+      [zip.bytes.buffer as ArrayBuffer],
     );
   },
 };
