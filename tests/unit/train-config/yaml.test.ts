@@ -192,7 +192,7 @@ describe('errors name the field and its line', () => {
       'model.dropot (line 4): unknown key "dropot" in model; did you mean "dropout"?',
       'data.split (line 6): train + validation + test must add up to 1, got 0.8 + 0.1 + 0.2 = 1.1',
       'training.learning_rate (written as training.lr, line 11): must be a positive number, got -3',
-      'training.mixed_precision (line 13): "fp16" is not available on the cpu backend (it computes in float32 only); set it to "off" or use the webgpu backend',
+      'training.mixed_precision (line 13): "fp16" is not available on the cpu backend (it computes in float32 only); set it to "off"',
     ]);
   });
 });

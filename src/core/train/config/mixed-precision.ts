@@ -24,7 +24,7 @@ export const FP16_POSSIBLE: Readonly<Record<TrainBackend, boolean>> = {
 export function staticMixedPrecisionProblem(config: Pick<TrainConfig, 'training'>): string | null {
   const { mixed_precision: precision, backend } = config.training;
   if (precision !== 'fp16' || FP16_POSSIBLE[backend]) return null;
-  return `"fp16" is not available on the ${backend} backend (it computes in float32 only); set it to "off" or use the webgpu backend`;
+  return `"fp16" is not available on the ${backend} backend (it computes in float32 only); set it to "off"`;
 }
 
 /**

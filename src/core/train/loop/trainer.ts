@@ -139,7 +139,12 @@ export async function trainMlm(options: TrainMlmOptions): Promise<TrainMlmResult
   }
   const { training } = config;
   if (training.mixed_precision !== 'off') {
-    throw new RangeError('mixed_precision "fp16" training is not implemented; use "off"');
+    // TF.js 4.22 has no float16 tensor type on any backend (webgpu included), so there is nothing
+    // to train in half precision with; say so before any work starts.
+    throw new RangeError(
+      'training.mixed_precision "fp16": TF.js has no float16 tensors on any backend, so Lumina ' +
+        'trains in float32; set it to "off"',
+    );
   }
   if (config.data.seq_len > config.model.max_seq_len) {
     throw new RangeError(
