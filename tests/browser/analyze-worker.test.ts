@@ -109,7 +109,7 @@ describe('analyze worker', () => {
     );
     expect(view.rows).toBe(vectors.length);
     expect(view.params.silhouette).toBeGreaterThan(0.5);
-    expect(events.at(-1)?.status).toBe('done');
+    await expect.poll(() => events.at(-1)?.status).toBe('done');
     const store = await openStore();
     const record = await store.getAnalysis(datasetId, SET, CLUSTERS_ANALYSIS_ID);
     store.close();

@@ -61,7 +61,8 @@ async function run(backend: TrainBackend, tokenizerJson: string): Promise<Backen
   );
   expect(result.status).toBe('completed');
   expect(result.backend.name).toBe(backend);
-  expect(events.at(-1)).toMatchObject({ status: 'done', fraction: 1 });
+  // Progress and metric rows come through their own comlink ports and may land after the result.
+  await expect.poll(() => events.at(-1)).toMatchObject({ status: 'done', fraction: 1 });
   const losses = rows.filter((r) => r.split === 'train').map((r) => r.values['loss'] ?? NaN);
   const gradNorms = rows
     .filter((r) => r.split === 'train')

@@ -56,7 +56,8 @@ describe('train worker', () => {
     expect(result.stats.corpusTexts).toBe(360);
     expect(result.coverage?.texts).toBe(40);
     expect(result.coverage?.unknownRate).toBe(0);
-    expect(events.at(-1)).toMatchObject({ status: 'done', fraction: 1 });
+    // Progress comes through its own comlink port, so the last event may land after the result.
+    await expect.poll(() => events.at(-1)).toMatchObject({ status: 'done', fraction: 1 });
 
     const json = JSON.parse(result.files['tokenizer.json']) as TrainedTokenizerJson;
     const config = JSON.parse(result.files['tokenizer_config.json']) as Record<string, unknown>;
