@@ -20,7 +20,7 @@ import { loadModelTokenCounter } from '../../embed/runtime/model-tokenizer.ts';
 import {
   allowHubDownloads,
   readHubJson,
-  openServedFolder,
+  serveFolder,
   transformersDevice,
 } from '../../embed/runtime/transformers-env.ts';
 import type { EmbedDevice, ModelSource } from '../../embed/runtime/types.ts';
@@ -278,7 +278,26 @@ async function openSource(source: ModelSource, dtype: GeneratorDtype): Promise<O
       `The model folder "${name}"`,
     );
   }
-  return { ...openServedFolder(resolve, release), name };
+  allowHubDownloads(false);
+  const folder = serveFolder(resolve);
+  return {
+    modelId: folder.modelId,
+    revision: 'main',
+    name,
+    readJson: async (path) => {
+      const blob = await resolve(path);
+      if (!blob) return null;
+      try {
+        return JSON.parse(await blob.text()) as unknown;
+      } catch {
+        return null;
+      }
+    },
+    release: () => {
+      folder.release();
+      release();
+    },
+  };
 }
 
 function asObject(value: unknown): Record<string, unknown> | null {
