@@ -206,7 +206,43 @@ describe('token offsets (byte-level BPE)', () => {
           if (!/\s/u.test(text[i] ?? '')) expect(covered.has(i)).toBe(true);
         }
       }),
-      { numRuns: 200 },
+      // U+FFFD is an ordinary character in the text, not the mark of a split byte sequence.
+      {
+        numRuns: 200,
+        examples: [['\uFFFD'], ['a\uFFFDb'], ['é\uFFFD😀'], ['\u2581'], ['a \u2581b']],
+      },
     );
+  });
+
+  it('give a literal U+FFFD the bytes it was encoded from', () => {
+    const text = 'x \uFFFD y';
+    const { offsets } = gpt.encode(text);
+    const pieces = offsets.map(([a, b]) => text.slice(a, b)).filter((p) => p.length > 0);
+    expect(pieces.join('')).toContain('\uFFFD');
+    expect(pieces.filter((p) => p === '\uFFFD').length).toBeGreaterThan(0);
+  });
+});
+
+describe('token offsets (SentencePiece-style Metaspace BPE)', () => {
+  const pieces = ['<unk>', '▁', 'h', 'e', 'l', 'o', 'w', 'r', 'd', '▁h', '▁he', 'll', '▁hell'];
+  const sentencePiece = loadTokenizer({
+    added_tokens: [],
+    normalizer: null,
+    post_processor: null,
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    model: {
+      type: 'BPE',
+      vocab: Object.fromEntries(pieces.map((p, i) => [p, i])),
+      merges: ['▁ h', '▁h e', 'l l', '▁he ll'],
+      unk_token: '<unk>',
+    },
+  });
+
+  it('treat the space marker as the space it stands for', () => {
+    const text = 'hello  world';
+    const { offsets } = sentencePiece.encode(text);
+    const spans = offsets.map(([a, b]) => text.slice(a, b)).filter((p) => p.length > 0);
+    expect(spans).toEqual(['hell', 'o', 'w', 'o', 'r', 'l', 'd']);
   });
 });

@@ -88,6 +88,15 @@ function spell(token: string, spelling: Spelling): TokenSpelling {
   return { kind: 'text', text };
 }
 
+/** Whether the pipeline turns spaces into U+2581 (SentencePiece's Metaspace or a Replace). */
+function usesMetaspace(json: JsonObject): boolean {
+  const pipeline = [json['normalizer'], json['pre_tokenizer'], json['decoder']];
+  return pipeline.some((part) => {
+    const text = JSON.stringify(part ?? null);
+    return text.includes('Metaspace') || text.includes('\u2581');
+  });
+}
+
 /**
  * A Hugging Face tokenizer (tokenizer.json + optional tokenizer_config.json, already parsed)
  * as a TokenCounter. Truncation and padding from the file are switched off: a long text must
@@ -116,6 +125,7 @@ export function loadTokenizer(
   const rules: AlignmentRules = {
     normalizeChar: normalizer ? (ch) => normalizer.normalize(ch) : (ch) => ch,
     unknownIsWord: model['type'] === 'WordPiece',
+    metaspace: usesMetaspace(json),
   };
   // Per code point folding results; shared by every encode call of this tokenizer.
   const foldCache = new Map<number, number[]>();

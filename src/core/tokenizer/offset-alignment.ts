@@ -15,6 +15,11 @@ export interface AlignmentRules {
   normalizeChar(ch: string): string;
   /** WordPiece's [UNK] replaces a whole pre-tokenized word, not one character. */
   unknownIsWord: boolean;
+  /**
+   * SentencePiece-style tokenizers spell a space as U+2581; elsewhere that character is text
+   * like any other and must be found, not skipped.
+   */
+  metaspace: boolean;
 }
 
 /** Marks a word break (whitespace) in a cached character expansion. */
@@ -23,12 +28,13 @@ const GAP = -1;
 const RESYNC_WINDOW = 64;
 
 const COMBINING_MARK = /\p{Mn}/u;
-const IGNORABLE = /[\p{Cc}\p{Cf}\uFFFD]/u;
-const SOFT = /[\s\u2581]/u;
+const IGNORABLE = /[\p{Cc}\p{Cf}]/u;
+const WHITESPACE = /\s/u;
+const METASPACE = '\u2581';
 const PUNCTUATION = /\p{P}/u;
 
-function isSoft(ch: string): boolean {
-  return SOFT.test(ch);
+function isSoft(ch: string, metaspace: boolean): boolean {
+  return WHITESPACE.test(ch) || (metaspace && ch === METASPACE);
 }
 
 /**
@@ -36,13 +42,15 @@ function isSoft(ch: string): boolean {
  * character at a time, so a visible character whose compatibility form is only a space and
  * marks (U+1FCD GREEK PSILI AND VARIA → " ̓̀") keeps a key of its own and can still be found.
  */
-function foldKey(text: string, out: number[] = []): number[] {
+function foldKey(text: string, metaspace: boolean, out: number[] = []): number[] {
   for (const source of text) {
-    if (COMBINING_MARK.test(source) || IGNORABLE.test(source) || isSoft(source)) continue;
+    if (COMBINING_MARK.test(source) || IGNORABLE.test(source) || isSoft(source, metaspace)) {
+      continue;
+    }
     const before = out.length;
     const folded = source.normalize('NFKD').toLowerCase().normalize('NFKD');
     for (const ch of folded) {
-      if (COMBINING_MARK.test(ch) || IGNORABLE.test(ch) || isSoft(ch)) continue;
+      if (COMBINING_MARK.test(ch) || IGNORABLE.test(ch) || isSoft(ch, metaspace)) continue;
       // Lowercasing turns a final capital sigma into ς in some contexts, σ in others.
       out.push(ch === 'ς' ? 0x3c3 : (ch.codePointAt(0) ?? 0));
     }
@@ -142,8 +150,8 @@ function expand(ch: string, rules: AlignmentRules): number[] {
   }
   const out: number[] = [];
   for (const part of normalized) {
-    if (isSoft(part)) out.push(GAP);
-    else foldKey(part, out);
+    if (isSoft(part, rules.metaspace)) out.push(GAP);
+    else foldKey(part, rules.metaspace, out);
   }
   return out;
 }
@@ -184,10 +192,12 @@ export function alignTokens(
     let key: number[];
     if (spelling.kind === 'bytes') {
       key = [];
-      for (const cp of bytes.feed(spelling.bytes)) foldKey(String.fromCodePoint(cp), key);
+      for (const cp of bytes.feed(spelling.bytes)) {
+        foldKey(String.fromCodePoint(cp), rules.metaspace, key);
+      }
     } else {
       bytes = new Utf8Stream();
-      key = foldKey(spelling.text);
+      key = foldKey(spelling.text, rules.metaspace);
     }
     if (key.length === 0) {
       spans.push([previousEnd, previousEnd]);
