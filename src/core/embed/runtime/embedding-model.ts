@@ -27,7 +27,7 @@ import { buildTokenBatch, specialTokenLayout, type SpecialTokenLayout } from './
 import {
   allowHubDownloads,
   readHubJson,
-  serveFolder,
+  openServedFolder,
   transformersDevice,
 } from './transformers-env.ts';
 import type {
@@ -302,27 +302,7 @@ async function openSource(
     name = source.name ?? source.baseUrl;
   }
   await checkModelFiles(resolve, dtype ?? 'fp32', listing, `The model folder "${name}"`);
-  allowHubDownloads(false);
-  const folder = serveFolder(resolve);
-  return {
-    hub: false,
-    modelId: folder.modelId,
-    revision: 'main',
-    name,
-    readJson: async (path) => {
-      const blob = await resolve(path);
-      if (!blob) return null;
-      try {
-        return JSON.parse(await blob.text()) as unknown;
-      } catch {
-        return null;
-      }
-    },
-    release: () => {
-      folder.release();
-      releaseFiles();
-    },
-  };
+  return { hub: false, ...openServedFolder(resolve, releaseFiles), name };
 }
 
 /** Runs a load step, turning transformers.js's failures into a ModelLoadError that says what to do. */

@@ -54,6 +54,40 @@ export function serveFolder(resolve: FileResolver): { modelId: string; release: 
   return { modelId: `${LOCAL_OWNER}/${folder}`, release: () => servedFolders.delete(folder) };
 }
 
+/**
+ * A local model folder as the loaders use it: served to transformers.js with the hub switched
+ * off, its JSON files readable, and one `release` for the served folder and its files.
+ */
+export function openServedFolder(
+  resolve: FileResolver,
+  releaseFiles: () => void,
+): {
+  modelId: string;
+  revision: string;
+  readJson: (path: string) => Promise<unknown>;
+  release: () => void;
+} {
+  allowHubDownloads(false);
+  const folder = serveFolder(resolve);
+  return {
+    modelId: folder.modelId,
+    revision: 'main',
+    readJson: async (path) => {
+      const blob = await resolve(path);
+      if (!blob) return null;
+      try {
+        return JSON.parse(await blob.text()) as unknown;
+      } catch {
+        return null;
+      }
+    },
+    release: () => {
+      folder.release();
+      releaseFiles();
+    },
+  };
+}
+
 /** Hub loads may download; local loads must not, so the hub is switched off for them. */
 export function allowHubDownloads(allowed: boolean): void {
   env.allowRemoteModels = allowed;

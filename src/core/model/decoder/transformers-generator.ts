@@ -20,7 +20,7 @@ import { loadModelTokenCounter } from '../../embed/runtime/model-tokenizer.ts';
 import {
   allowHubDownloads,
   readHubJson,
-  serveFolder,
+  openServedFolder,
   transformersDevice,
 } from '../../embed/runtime/transformers-env.ts';
 import type { EmbedDevice, ModelSource } from '../../embed/runtime/types.ts';
@@ -278,26 +278,7 @@ async function openSource(source: ModelSource, dtype: GeneratorDtype): Promise<O
       `The model folder "${name}"`,
     );
   }
-  allowHubDownloads(false);
-  const folder = serveFolder(resolve);
-  return {
-    modelId: folder.modelId,
-    revision: 'main',
-    name,
-    readJson: async (path) => {
-      const blob = await resolve(path);
-      if (!blob) return null;
-      try {
-        return JSON.parse(await blob.text()) as unknown;
-      } catch {
-        return null;
-      }
-    },
-    release: () => {
-      folder.release();
-      release();
-    },
-  };
+  return { ...openServedFolder(resolve, release), name };
 }
 
 function asObject(value: unknown): Record<string, unknown> | null {
