@@ -30,6 +30,8 @@ export interface RunSummary {
   totalSteps: number;
   bestValLoss: number | null;
   backend: TrainBackend | null;
+  /** The config the run was started with (null for a run stored without one). */
+  config: TrainConfig | null;
   /** Has a checkpoint and is not finished: Resume continues it. */
   resumable: boolean;
 }
@@ -82,6 +84,7 @@ function summaryOf(
     totalSteps: state?.totalSteps ?? 0,
     bestValLoss: state?.summary.bestValLoss ?? null,
     backend: config?.training.backend ?? null,
+    config: config ?? null,
     resumable: latest !== undefined && !finished && run.id !== activeRunId,
   };
 }

@@ -7,7 +7,7 @@ import { addFiles, openApp, outcome, removeTempDir, sharedDir, waitForJobDone } 
 const PARAGRAPHS = 300;
 
 /** A tiny BERT on wasm: a few seconds of training, checkpoints and evaluations every few steps. */
-function tinyConfig(maxSteps: number): string {
+function tinyConfig(maxSteps: number, learningRate = 0.001): string {
   return [
     'model:',
     '  d_model: 32',
@@ -21,7 +21,7 @@ function tinyConfig(maxSteps: number): string {
     '  batch_size: 8',
     '  epochs: 50',
     `  max_steps: ${maxSteps}`,
-    '  learning_rate: 0.001',
+    `  learning_rate: ${learningRate}`,
     '  warmup_steps: 2',
     '  warmup_ratio: 0',
     '  log_every_steps: 1',
@@ -298,6 +298,56 @@ test('a run interrupted by a closed tab is listed as resumable and continues fro
   } finally {
     // A failed step leaves its window open; Chromium must let go of the profile before removal.
     for (const context of opened) await context.close();
+    removeTempDir(root);
+  }
+});
+
+test('two runs side by side: setup differences flagged, results read from each run', async () => {
+  test.setTimeout(300_000);
+  const root = mkdtempSync(join(tmpdir(), 'lumina-train-compare-'));
+  const { context, page } = await openApp(join(root, 'profile'));
+  try {
+    await datasetAndTokenizer(page);
+    const runs = [
+      { steps: 10, learningRate: 0.001 },
+      { steps: 15, learningRate: 0.003 },
+    ];
+    for (const { steps, learningRate } of runs) {
+      await setConfig(page, tinyConfig(steps, learningRate));
+      await page.getByTestId('pretrain-start').click();
+      await expect(page.getByTestId('pretrain-notice')).toContainText(`Finished at step ${steps}`, {
+        timeout: 120_000,
+      });
+    }
+    const rows = page.getByTestId('run-row');
+    await expect(rows).toHaveCount(2);
+    // The comparison appears once a second run is ticked.
+    await expect(page.getByTestId('run-comparison')).toHaveCount(0);
+    const unticked = rows.filter({ has: page.locator('[data-testid="run-compare"]:enabled') });
+    await unticked.getByTestId('run-compare').check();
+    const table = page.getByTestId('run-comparison');
+    await expect(table.getByTestId('comparison-run')).toHaveCount(2);
+    await expect(page.getByTestId('metric-count')).toContainText('comparing with 1 more');
+
+    const row = (label: string) =>
+      table.locator(`[data-testid="comparison-row"][data-label="${label}"]`);
+    const cells = async (label: string) => row(label).locator('td').allTextContents();
+    await expect(row('Learning rate')).toHaveAttribute('data-differs', 'true');
+    expect((await cells('Learning rate')).sort()).toEqual(['0.001', '0.003']);
+    await expect(row('Max steps')).toHaveAttribute('data-differs', 'true');
+    await expect(row('Hidden size')).toHaveAttribute('data-differs', 'false');
+    expect(await cells('Hidden size')).toEqual(['32', '32']);
+    expect((await cells('Steps logged')).sort()).toEqual(['10', '15']);
+    for (const value of await cells('Best validation loss')) {
+      expect(Number(value)).toBeGreaterThan(0);
+    }
+    // Only the differing settings, when asked; results stay.
+    await table.getByTestId('comparison-differences').check();
+    await expect(row('Hidden size')).toHaveCount(0);
+    await expect(row('Learning rate')).toHaveCount(1);
+    await expect(row('Best validation loss')).toHaveCount(1);
+  } finally {
+    await context.close();
     removeTempDir(root);
   }
 });
