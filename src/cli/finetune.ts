@@ -1,6 +1,6 @@
 /**
  * `lumina finetune`: fine-tunes a BERT-family sentence encoder (an HF folder with
- * model.safetensors) with one of the sentence-transformers losses, with TF.js in Node. Evaluates
+ * model.safetensors, or a Hub id whose files are downloaded into the cache) with one of the sentence-transformers losses, with TF.js in Node. Evaluates
  * before and after (table on stderr), writes the model in the HF layout with ONNX to `--out`,
  * checkpoints to `<out>/checkpoints` (`--resume` continues) and prints one JSON line.
  */
@@ -13,6 +13,7 @@ import { loadBeir } from '../core/eval/beir.ts';
 import {
   binaryClassificationEvaluator,
   fineTune,
+  FINETUNE_HUB_FILES,
   formatBadRows,
   presetForLoss,
   presetTraining,
@@ -42,6 +43,10 @@ import { useBackend } from '../core/train/bert/backend.ts';
 import type { TrainingSection } from '../core/train/config/types.ts';
 import { exportTrainedModel } from '../core/train/export/index.ts';
 import { UsageError, type CliIo } from './cli-types.ts';
+import type { HubSettings } from './embed.ts';
+import { fetchHubModel } from './hub-download.ts';
+import { defaultCacheDir, defaultHubUrl, DEFAULT_REVISION, isHubId } from './hub-model-ref.ts';
+import { hubProgressPrinter } from './hub-progress.ts';
 
 const LOSSES: readonly LossName[] = ['mnrl', 'contrastive', 'online-contrastive', 'cosine'];
 const TOKENIZER_FILES = [
@@ -56,7 +61,10 @@ const METRICS_FILE = 'metrics.jsonl';
 const AUTO_VALIDATION_FRACTION = 0.1;
 
 export interface FinetuneArgs {
+  /** A local HF folder with model.safetensors, or a Hub id (owner/name) to download. */
   base: string;
+  /** The Hub revision when `base` is a Hub id. */
+  revision: string | undefined;
   pairs: string;
   loss: LossName;
   out: string;
@@ -91,6 +99,7 @@ export function parseFinetuneArgs(args: string[]): FinetuneArgs {
       strict: true,
       options: {
         base: { type: 'string' },
+        revision: { type: 'string' },
         pairs: { type: 'string' },
         loss: { type: 'string' },
         out: { type: 'string' },
@@ -129,6 +138,7 @@ export function parseFinetuneArgs(args: string[]): FinetuneArgs {
   if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError('--seed: an integer');
   return {
     base: values.base,
+    revision: values.revision,
     pairs: values.pairs,
     loss,
     out: values.out,
@@ -191,8 +201,41 @@ async function readExamples(
   return examples as FineTuneExamples;
 }
 
-/** `--eval`: a BEIR folder (test qrels) or an STS-style scored file; else a held-out split. */
-async function evaluatorFor(
+/** The evaluation pairs of an `--eval` file, read as the loss's training file is. */
+async function readEvalFile(
+  args: FinetuneArgs,
+  file: string,
+  signal?: AbortSignal,
+): Promise<Evaluator> {
+  const text = await readFile(file, 'utf8');
+  const options = { file: path.basename(file), ...(signal ? { signal } : {}) };
+  let result: ReadResult<RankingExample> | ReadResult<PairExample>;
+  if (args.loss === 'mnrl') {
+    const qa = file.toLowerCase().endsWith('.jsonl') && /"question"/.test(text.slice(0, 4096));
+    result = qa ? await readQaPairs(text, options) : await readTriplets(text, options);
+  } else if (args.loss === 'cosine') {
+    result = await readScoredPairs(text, options);
+  } else {
+    result = await readLabelledPairs(text, options);
+  }
+  const { examples, badRows } = result;
+  if (badRows.length > 0) throw new Error(`--eval ${file}:\n${formatBadRows(badRows)}`);
+  if (examples.length < 2) throw new Error(`--eval ${file}: needs at least two pairs`);
+  const name = path.basename(file);
+  if (args.loss === 'mnrl') {
+    return retrievalEvaluator(retrievalSetFromPairs(examples as RankingExample[]), name);
+  }
+  return args.loss === 'cosine'
+    ? similarityEvaluator(examples as PairExample[], name)
+    : binaryClassificationEvaluator(examples as PairExample[], name);
+}
+
+/**
+ * The evaluation: `--eval` names a BEIR folder (its test qrels) or a file of held-out pairs in the
+ * loss's format (explicit split); without it, a seeded 10 % of the training examples is held out
+ * (automatic split).
+ */
+export async function evaluatorFor(
   args: FinetuneArgs,
   examples: FineTuneExamples,
   seed: number,
@@ -214,12 +257,11 @@ async function evaluatorFor(
       };
     }
     if (!existsSync(args.eval)) throw new UsageError(`--eval ${args.eval} does not exist`);
-    const { examples: pairs, badRows } = await readScoredPairs(await readFile(args.eval, 'utf8'), {
-      file: path.basename(args.eval),
-    });
-    if (pairs.length < 2) throw new Error(`--eval ${args.eval}: needs at least two pairs`);
-    if (badRows.length > 0) throw new Error(`--eval ${args.eval}:\n${formatBadRows(badRows)}`);
-    return { evaluator: similarityEvaluator(pairs, 'sts'), train: examples, source: args.eval };
+    return {
+      evaluator: await readEvalFile(args, args.eval, signal),
+      train: examples,
+      source: args.eval,
+    };
   }
   const { train, validation } = splitValidation<RankingExample | PairExample>(examples, {
     fraction: AUTO_VALIDATION_FRACTION,
@@ -338,19 +380,60 @@ export function beforeAfterTable(before: Metrics | null, after: Metrics | null):
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/**
+ * `--base` as a local folder when one exists by that name, else as a Hub id whose config,
+ * tokenizer and model.safetensors are downloaded into the cache (with progress on stderr).
+ */
+export async function locateBase(
+  args: Pick<FinetuneArgs, 'base' | 'revision'>,
+  io: CliIo,
+  hub: HubSettings = {},
+  signal?: AbortSignal,
+): Promise<string> {
+  const spec = args.base;
+  if (await isDirectory(spec)) {
+    if (args.revision !== undefined) {
+      throw new UsageError(`--revision applies to a hub id, but --base ${spec} is a local folder`);
+    }
+    return spec;
+  }
+  if (!isHubId(spec)) {
+    throw new UsageError(
+      `--base ${spec}: neither a local model folder nor a Hugging Face Hub id (owner/name)`,
+    );
+  }
+  const ref = { id: spec, revision: args.revision ?? DEFAULT_REVISION };
+  const token = hub.token ?? process.env.HF_TOKEN;
+  const folder = await fetchHubModel(ref, {
+    hubUrl: (hub.url ?? defaultHubUrl()).replace(/\/+$/, ''),
+    cacheDir: hub.cacheDir ?? defaultCacheDir(),
+    files: FINETUNE_HUB_FILES,
+    folderOption: '--base',
+    ...(token ? { token } : {}),
+    ...(signal ? { signal } : {}),
+    onProgress: hubProgressPrinter(io, ref.id),
+  });
+  io.stderr(
+    `finetune: base ${ref.id} (revision ${ref.revision}) ` +
+      `${folder.fromCache ? 'from the cache' : 'downloaded to'} ${folder.dir}`,
+  );
+  return folder.dir;
+}
+
 export async function finetuneCli(
   args: FinetuneArgs,
   io: CliIo,
   signal?: AbortSignal,
+  hub: HubSettings = {},
 ): Promise<FinetuneReport> {
   const started = performance.now();
-  if (!(await isDirectory(args.base))) throw new UsageError(`--base ${args.base}: not a folder`);
-  const weightsFile = path.join(args.base, 'model.safetensors');
+  const baseDir = await locateBase(args, io, hub, signal);
+  const weightsFile = path.join(baseDir, 'model.safetensors');
   if (!existsSync(weightsFile)) throw new UsageError(`--base ${args.base}: no model.safetensors`);
   const configJson = JSON.parse(
-    await readFile(path.join(args.base, 'config.json'), 'utf8'),
+    await readFile(path.join(baseDir, 'config.json'), 'utf8'),
   ) as Record<string, unknown>;
-  const tokenizerFiles = await readTokenizerFiles(args.base);
+  const tokenizerFiles = await readTokenizerFiles(baseDir);
   const decode = (bytes: Uint8Array | undefined): unknown =>
     bytes ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
   const preset = presetForLoss(args.loss);
@@ -363,7 +446,7 @@ export async function finetuneCli(
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
   };
   const training = presetTraining(preset, overrides);
-  const pooling = await basePooling(args.base, args.pooling);
+  const pooling = await basePooling(baseDir, args.pooling);
   const all = await readExamples(args, io, signal);
   const { evaluator, train, source } = await evaluatorFor(args, all, training.seed, signal);
   const checkpointsDir = path.join(args.out, CHECKPOINT_DIR);

@@ -47,6 +47,13 @@ export interface HubDownloadOptions {
   token?: string;
   signal?: AbortSignal;
   onProgress?: (event: HubFileProgress) => void;
+  /**
+   * The files to fetch, in order; default the ONNX model's ({@link REQUIRED_HUB_FILES}, then
+   * {@link OPTIONAL_HUB_FILES}). Fine-tuning asks for model.safetensors instead of the ONNX graph.
+   */
+  files?: { required: readonly string[]; optional: readonly string[] };
+  /** The option that takes a local folder instead, named in errors; default `--model`. */
+  folderOption?: string;
 }
 
 export interface HubModelFolder {
@@ -77,18 +84,21 @@ export async function fetchHubModel(
   options: HubDownloadOptions,
 ): Promise<HubModelFolder> {
   const dir = hubModelDir(options.cacheDir, ref);
-  if (await isComplete(dir, ref)) return { dir, fromCache: true };
+  const requiredFiles = options.files?.required ?? REQUIRED_HUB_FILES;
+  if (await isComplete(dir, ref, requiredFiles)) return { dir, fromCache: true };
   const present: string[] = [];
   const absent: string[] = [];
+  // Weights last: a wrong id or a refused repository shows on the small files first.
+  const isWeights = (file: string) => /\.(onnx|safetensors)$/.test(file);
   const wanted = [
-    ...REQUIRED_HUB_FILES.filter((file) => file !== 'onnx/model.onnx'),
-    ...OPTIONAL_HUB_FILES,
-    'onnx/model.onnx',
+    ...requiredFiles.filter((file) => !isWeights(file)),
+    ...(options.files?.optional ?? OPTIONAL_HUB_FILES),
+    ...requiredFiles.filter(isWeights),
   ];
   for (const file of wanted) {
     throwIfAborted(options.signal);
     const target = path.join(dir, ...file.split('/'));
-    const required = (REQUIRED_HUB_FILES as readonly string[]).includes(file);
+    const required = requiredFiles.includes(file);
     if (await isFile(target)) {
       present.push(file);
       continue;
@@ -104,7 +114,11 @@ export async function fetchHubModel(
   return { dir, fromCache: false };
 }
 
-async function isComplete(dir: string, ref: HubModelRef): Promise<boolean> {
+async function isComplete(
+  dir: string,
+  ref: HubModelRef,
+  required: readonly string[],
+): Promise<boolean> {
   let marker: Partial<CompleteMarker>;
   try {
     marker = JSON.parse(
@@ -117,7 +131,7 @@ async function isComplete(dir: string, ref: HubModelRef): Promise<boolean> {
     return false;
   }
   const files = marker.files;
-  if (!REQUIRED_HUB_FILES.every((file) => files.includes(file))) return false;
+  if (!required.every((file) => files.includes(file))) return false;
   for (const file of files) {
     if (typeof file !== 'string' || !(await isFile(path.join(dir, ...file.split('/'))))) {
       return false;
@@ -147,14 +161,16 @@ async function downloadFile(
     throw new HubDownloadError(
       `${where}: could not download ${file} from ${displayUrl(url)}: ${describe(error)}. ` +
         'Without network, set LUMINA_HUB_URL to a reachable mirror or pass a local model ' +
-        'folder to --model.',
+        `folder to ${options.folderOption ?? '--model'}.`,
       { cause: error },
     );
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => undefined);
     if (response.status === 404 && !required) return 'absent';
-    throw new HubDownloadError(statusMessage(where, file, url, response.status));
+    throw new HubDownloadError(
+      statusMessage(where, file, url, response.status, options.folderOption ?? '--model'),
+    );
   }
   const total = declaredLength(response);
   const temporary = path.join(
@@ -198,18 +214,25 @@ async function downloadFile(
   return 'downloaded';
 }
 
-function statusMessage(where: string, file: string, url: string, status: number): string {
+function statusMessage(
+  where: string,
+  file: string,
+  url: string,
+  status: number,
+  folderOption: string,
+): string {
   const shown = displayUrl(url);
   if (status === 404) {
     return (
       `${where}: ${file} was not found on ${shown}: 404 ` +
-      '(check the id and --revision; --model also takes a local model folder)'
+      `(check the id and --revision; ${folderOption} also takes a local model folder)`
     );
   }
   if (status === 401 || status === 403) {
     return (
       `${where}: ${file} was refused by ${shown}: ${status}; the model may be gated or ` +
-      'private: set HF_TOKEN to a token that may read it, or pass a local model folder to --model'
+      'private: set HF_TOKEN to a token that may read it, or pass a local model folder to ' +
+      folderOption
     );
   }
   return `${where}: ${file} could not be downloaded from ${shown}: ${status}`;

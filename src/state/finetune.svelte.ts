@@ -1,5 +1,7 @@
 import * as Comlink from 'comlink';
+import { DEFAULT_HUB_ENDPOINTS } from '../core/hub-datasets/index.ts';
 import {
+  downloadHubBase,
   FINE_TUNE_PRESETS,
   fineTunePreset,
   presetTraining,
@@ -18,6 +20,7 @@ import {
 } from '../core/finetune/index.ts';
 import { listRunnableModels, storedModelFiles } from '../core/model/stored-models.ts';
 import type { StoredModelSummary } from '../core/model/stored-models.ts';
+import type { ProgressCallback } from '../core/progress.ts';
 import type { MetricRow } from '../core/store/index.ts';
 import type { TrainBackend } from '../core/train/config/types.ts';
 import { trainClient } from '../lib/clients.ts';
@@ -29,7 +32,22 @@ import { pageStore } from './library.svelte.ts';
 const STOP_GRACE_MS = 120_000;
 
 export type BaseChoice =
-  { kind: 'stored'; id: string } | { kind: 'folder'; name: string; files: Map<string, Blob> };
+  | { kind: 'stored'; id: string }
+  | { kind: 'folder'; name: string; files: Map<string, Blob> }
+  | { kind: 'hub'; id: string; revision: string };
+
+/** The Hub endpoint the Library's Hub import saved (a local stand-in in tests), else the Hub. */
+function savedHubUrl(): string {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem('lumina.hub.endpoints') ?? 'null');
+    if (parsed && typeof parsed === 'object' && 'hubUrl' in parsed) {
+      if (typeof parsed.hubUrl === 'string' && parsed.hubUrl) return parsed.hubUrl;
+    }
+  } catch {
+    // A corrupt or blocked setting means the default, as for a first visit.
+  }
+  return DEFAULT_HUB_ENDPOINTS.hubUrl;
+}
 
 /** Column names for the data file; empty means the reader's defaults. */
 export interface FieldMapping {
@@ -41,6 +59,15 @@ export interface FieldMapping {
 async function jsonOf(files: ReadonlyMap<string, Blob>, name: string): Promise<unknown> {
   const file = files.get(name);
   return file ? (JSON.parse(await file.text()) as unknown) : undefined;
+}
+
+/** Downloaded bytes as the Blobs a picked folder gives; read once, never changed. */
+function asBlobs(files: ReadonlyMap<string, Uint8Array>): ReadonlyMap<string, Blob> {
+  const blobs: [string, Blob][] = [...files].map(([name, bytes]) => [
+    name,
+    new Blob([bytes as BlobPart]),
+  ]);
+  return new Map(blobs);
 }
 
 /** The base model's files as fineTune reads them. */
@@ -65,6 +92,10 @@ export class FineTuneState {
   readonly job = new JobState();
   models = $state<StoredModelSummary[]>([]);
   base = $state<BaseChoice | null>(null);
+  /** Where a Hub base model is downloaded from. */
+  hubUrl = $state(savedHubUrl());
+  hubId = $state('');
+  hubRevision = $state('main');
   presetId = $state(FINE_TUNE_PRESETS[0]?.id ?? 'mnrl-qa');
   dataName = $state('');
   dataText = $state('');
@@ -96,6 +127,12 @@ export class FineTuneState {
     this.batchSize = training.batch_size;
     this.epochs = training.epochs;
     this.maxSteps = training.max_steps;
+  }
+
+  /** The typed Hub id as the base model (downloaded when the run starts); empty clears it. */
+  chooseHub(): void {
+    const id = this.hubId.trim();
+    this.base = id ? { kind: 'hub', id, revision: this.hubRevision.trim() || 'main' } : null;
   }
 
   async setDataFile(file: File): Promise<void> {
@@ -151,10 +188,22 @@ export class FineTuneState {
     return read.examples as FineTuneExamples;
   }
 
-  private async baseFiles(): Promise<{ files: ReadonlyMap<string, Blob>; name: string }> {
+  private async baseFiles(
+    signal: AbortSignal,
+    onProgress: ProgressCallback,
+  ): Promise<{ files: ReadonlyMap<string, Blob>; name: string }> {
     const base = this.base;
     if (!base) throw new Error('Choose a base model');
     if (base.kind === 'folder') return { files: base.files, name: base.name };
+    if (base.kind === 'hub') {
+      const downloaded = await downloadHubBase(base.id, {
+        hubUrl: this.hubUrl,
+        revision: base.revision,
+        signal,
+        onProgress,
+      });
+      return { files: asBlobs(downloaded), name: base.id };
+    }
     const store = await pageStore();
     const name = this.models.find((m) => m.id === base.id)?.name ?? base.id;
     return { files: await storedModelFiles(store, base.id), name };
@@ -167,7 +216,8 @@ export class FineTuneState {
       this.rows = [...this.rows, ...rows];
     });
     const result = await this.job.run('Fine-tuning', async (signal, onProgress) => {
-      const { files } = await this.baseFiles();
+      // The download shows as the first part of the job's progress.
+      const { files } = await this.baseFiles(signal, onProgress);
       const base = await baseFromFiles(files);
       const examples = await this.readExamples();
       const { train, validation } = splitValidation<RankingExample | PairExample>(examples, {

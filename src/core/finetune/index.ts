@@ -4,10 +4,12 @@
  */
 export * from './data/batch.ts';
 export * from './data/beir-pairs.ts';
+export * from './data/epoch-plan.ts';
 export * from './data/readers.ts';
 export * from './data/split.ts';
 export * from './data/types.ts';
 export * from './encode.ts';
+export * from './hub-base.ts';
 export * from './evaluation/evaluators.ts';
 export * from './evaluation/threshold.ts';
 export * from './losses/contrastive.ts';

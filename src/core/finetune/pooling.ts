@@ -29,7 +29,10 @@ export function poolHiddenStates(
       const [batch, , size] = hidden.shape;
       pooled = tf.slice(hidden, [0, 0, 0], [batch, 1, size]).reshape([batch, size]);
     } else {
-      const mask = tf.expandDims(tf.cast(attentionMask, 'float32'), 2);
+      const mask = tf.expandDims(
+        attentionMask.dtype === 'float32' ? attentionMask : tf.cast(attentionMask, 'float32'),
+        2,
+      );
       const summed = tf.sum(tf.mul(hidden, mask), 1);
       pooled = tf.div(summed, tf.maximum(tf.sum(mask, 1), MIN_TOKEN_COUNT)) as tf.Tensor2D;
     }
@@ -55,6 +58,10 @@ export function embedBatch(
       inputs.tokenTypeIds,
       forward,
     );
-    return poolHiddenStates(hidden, inputs.attentionMask, pooling);
+    // The mask as float32 from the ids themselves, not a cast of the int32 tensor: on webgpu, in a
+    // worker that ran another backend first, that cast has read back garbage (NaN losses).
+    const [rows, seq] = inputs.attentionMask.shape;
+    const floatMask = tf.tensor2d(batch.attentionMask.flat(), [rows, seq], 'float32');
+    return poolHiddenStates(hidden, floatMask, pooling);
   });
 }

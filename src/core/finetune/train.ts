@@ -8,7 +8,6 @@ import { parseBertEncoderConfig, type BertEncoderConfig } from '../train/bert/co
 import { loadBertEncoder, type BertEncoder } from '../train/bert/encoder.ts';
 import { readBertSafetensors, writeBertSafetensors } from '../train/bert/weights-io.ts';
 import type { TrainingSection } from '../train/config/types.ts';
-import { epochOrder } from '../train/data/order.ts';
 import { mlmTokenizerFromJson } from '../train/data/tokenizer.ts';
 import {
   AdamW,
@@ -17,13 +16,13 @@ import {
   clipByGlobalNorm,
   encodeCheckpointTensors,
   learningRateAt,
-  runLength,
   tensorsUnder,
   warmupStepsOf,
   type CheckpointReason,
   type TrainStatus,
 } from '../train/loop/index.ts';
 import { batchForLoss } from './data/batch.ts';
+import { epochPlan, runLayout, type EpochPlan, type RunLayout } from './data/epoch-plan.ts';
 import type { PairExample, RankingExample } from './data/types.ts';
 import type { SentenceModel } from './encode.ts';
 import type { Evaluator, Metrics } from './evaluation/evaluators.ts';
@@ -95,6 +94,7 @@ export interface FineTuneState {
   status: TrainStatus;
   step: number;
   totalSteps: number;
+  /** Steps of the first epoch (MNRL batches that skip repeated texts can vary per epoch). */
   stepsPerEpoch: number;
   /** Every random stream (order, dropout) is named by (seed, step): no generator state. */
   seed: number;
@@ -231,7 +231,14 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
       throw new RangeError('The training data differs from the checkpoint’s');
     }
   }
-  const { microPerEpoch, stepsPerEpoch, totalSteps } = runLength(options.train.length, training);
+  const plan = epochPlan(options.loss.name, options.train, training.batch_size, training.seed);
+  const layout = runLayout(
+    plan,
+    training.epochs,
+    training.grad_accumulation_steps,
+    training.max_steps,
+  );
+  const { totalSteps } = layout;
   const warmupSteps = warmupStepsOf(training.warmup_steps, training.warmup_ratio, totalSteps);
   const weights = options.resume?.tensors ?? options.base.safetensors;
   const split = readBertSafetensors(encoderConfig, weights);
@@ -259,7 +266,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
       status: 'running',
       step: 0,
       totalSteps,
-      stepsPerEpoch,
+      stepsPerEpoch: layout.epochSteps[0] ?? 0,
       seed: training.seed,
       settingsKey: key,
       dataFingerprint: fingerprint,
@@ -285,7 +292,8 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
       optimizer,
       state,
       best,
-      microPerEpoch,
+      plan,
+      layout,
       schedule: {
         learningRate: training.learning_rate,
         schedule: training.schedule,
@@ -309,7 +317,8 @@ interface RunContext {
   optimizer: AdamW;
   state: FineTuneState;
   best: BertWeights | null;
-  microPerEpoch: number;
+  plan: EpochPlan;
+  layout: RunLayout;
   schedule: Parameters<typeof learningRateAt>[1];
 }
 
@@ -330,13 +339,7 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
   const patience = evaluator ? training.early_stopping.patience : 0;
   let status: TrainStatus =
     state.status === 'completed' || state.status === 'early-stopped' ? state.status : 'running';
-  let order: { epoch: number; order: Int32Array } | null = null;
-  const orderOf = (epoch: number): Int32Array => {
-    if (order?.epoch !== epoch) {
-      order = { epoch, order: epochOrder(options.train.length, state.seed, epoch) };
-    }
-    return order.order;
-  };
+  const epochOf = (steps: number): number => ctx.layout.epochsDone(steps);
 
   const emit = async (rows: MetricRow[]) => {
     options.onMetrics?.(rows);
@@ -369,7 +372,7 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
   };
   const validationRow = async (metrics: Metrics) => {
     await emit([
-      { step: state.step, split: 'validation', values: { ...metrics, epoch: epochOf(state) } },
+      { step: state.step, split: 'validation', values: { ...metrics, epoch: epochOf(state.step) } },
     ]);
   };
 
@@ -400,19 +403,16 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
 
   const trainStep = async (): Promise<{ lr: number; gradNorm: number }> => {
     const s = state.step;
-    const epoch = Math.floor(s / state.stepsPerEpoch);
-    const first = (s % state.stepsPerEpoch) * training.grad_accumulation_steps;
-    const last = Math.min(first + training.grad_accumulation_steps, ctx.microPerEpoch);
+    const { epoch, inEpoch } = ctx.layout.locate(s);
+    const first = inEpoch * training.grad_accumulation_steps;
+    const last = Math.min(first + training.grad_accumulation_steps, ctx.plan.microBatches(epoch));
     const micro = last - first;
-    const rowsOf = orderOf(epoch);
     const started = performance.now();
     const sum = new Map<string, tf.Tensor>();
     let lossSum = 0;
     let examples = 0;
     for (let m = first; m < last; m++) {
-      const picked = Array.from(
-        rowsOf.subarray(m * training.batch_size, (m + 1) * training.batch_size),
-      );
+      const picked = ctx.plan.batch(epoch, m);
       const batchExamples = picked.map((i) => options.train[i]) as RankingExample[] | PairExample[];
       const batch = batchForLoss(options.loss.name, ctx.tokenizer, batchExamples, ctx.maxLength);
       const seed = new SeededRandom(state.seed, `dropout/${s}/${m - first}`).nextUint32();
@@ -457,7 +457,7 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
       break;
     }
     const { lr, gradNorm } = await trainStep();
-    const epochEnd = state.step % state.stepsPerEpoch === 0;
+    const epochEnd = Number.isInteger(epochOf(state.step));
     const lastStep = state.step === state.totalSteps;
     if (state.step % Math.max(1, training.log_every_steps) === 0 || epochEnd || lastStep) {
       const { pending } = state;
@@ -474,7 +474,7 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
             learning_rate: lr,
             grad_norm: gradNorm,
             examples_per_second: pending.seconds > 0 ? pending.examples / pending.seconds : 0,
-            epoch: epochOf(state),
+            epoch: epochOf(state.step),
           },
         },
       ]);
@@ -522,7 +522,7 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
     status,
     step: state.step,
     totalSteps: state.totalSteps,
-    epoch: epochOf(state),
+    epoch: epochOf(state.step),
     before: state.before,
     after,
     primaryMetric: evaluator?.primaryMetric ?? null,
@@ -535,8 +535,4 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
     encoderWeights,
     encoderSafetensors: writeBertSafetensors(encoderWeights),
   };
-}
-
-function epochOf(state: FineTuneState): number {
-  return state.step / state.stepsPerEpoch;
 }

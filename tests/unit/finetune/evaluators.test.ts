@@ -176,6 +176,83 @@ describe('evaluators', () => {
     encoder.dispose();
   });
 
+  /**
+   * Sentences whose cosines with "a" are chosen: "a" is (1, 0), "bK" is at angle acos(c_K). The
+   * special tokens are zero vectors, so mean pooling only scales.
+   */
+  function angleModel(cosines: number[]): SentenceModel {
+    const words = ['a', ...cosines.map((_, k) => `b${k}`)];
+    return {
+      encoder: tableEncoder([
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [1, 0],
+        ...cosines.map((c) => [c, Math.sqrt(1 - c * c)]),
+      ]),
+      tokenizer: wordTokenizer(words),
+      pooling: { mode: 'mean', normalize: true },
+    };
+  }
+  const COSINES = [0.9, 0.5, 0, -0.5];
+  const anglePairs = (targets: number[]): PairExample[] =>
+    targets.map((label, k) => ({ text1: 'a', text2: `b${k}`, label }));
+
+  it('similarity metrics on a hand-computed case (ties-free ranks, Pearson by hand)', async () => {
+    const model = angleModel(COSINES);
+    const metrics = await evaluateSimilarity(model, anglePairs([0.8, 1, 0, 0.4]));
+    // Ranks: cosines 4 3 2 1, gold 3 4 1 2; Σd² = 4, so ρ = 1 − 6·4 / (4·15) = 0.6.
+    expect(metrics.spearman).toBeCloseTo(0.6, 6);
+    // Deviations from the means (0.225, 0.55): Σxy = 0.525, Σx² = 1.1075, Σy² = 0.59.
+    expect(metrics.pearson).toBeCloseTo(0.525 / Math.sqrt(1.1075 * 0.59), 6);
+    expect(metrics.pairs).toBe(4);
+    model.encoder.dispose();
+  });
+
+  it('binary classification on a hand-computed case', async () => {
+    const model = angleModel(COSINES);
+    const metrics = await evaluateBinaryClassification(model, anglePairs([1, 0, 1, 0]));
+    // Cuts after 0.9 and after 0 both classify 3 of 4 right; the first is kept: (0.9 + 0.5) / 2.
+    expect(metrics.accuracy).toBeCloseTo(0.75, 9);
+    expect(metrics.accuracy_threshold).toBeCloseTo(0.7, 6);
+    // Cut after 0: 2 true positives, 1 false positive, no misses: F1 = 4 / 5.
+    expect(metrics.f1).toBeCloseTo(0.8, 9);
+    expect(metrics.f1_threshold).toBeCloseTo(-0.25, 6);
+    expect(metrics.precision).toBeCloseTo(2 / 3, 9);
+    expect(metrics.recall).toBe(1);
+    // Positives at ranks 1 and 3: AP = (1 + 2/3) / 2.
+    expect(metrics.ap).toBeCloseTo(5 / 6, 6);
+    model.encoder.dispose();
+  });
+
+  it('retrieval with graded BEIR judgements: nDCG with linear gains, as pytrec_eval', async () => {
+    const model = angleModel(COSINES);
+    // Ranked by cosine with "a": b0 b1 b2 b3. Judged: b1 grade 2, b3 grade 1, b2 grade 0.
+    const metrics = await evaluateRetrieval(model, {
+      queries: new Map([['q', 'a']]),
+      corpus: COSINES.map((_, k) => ({ id: `b${k}`, text: `b${k}` })),
+      qrels: new Map([
+        [
+          'q',
+          new Map([
+            ['b1', 2],
+            ['b3', 1],
+            ['b2', 0],
+          ]),
+        ],
+      ]),
+    });
+    const dcg = 2 / Math.log2(3) + 1 / Math.log2(5);
+    const idcg = 2 / Math.log2(2) + 1 / Math.log2(3);
+    expect(metrics['ndcg@10']).toBeCloseTo(dcg / idcg, 6);
+    expect(metrics['mrr@10']).toBeCloseTo(1 / 2, 6);
+    // Relevant at ranks 2 and 4: AP = (1/2 + 2/4) / 2; Recall@1 = 0 of 2.
+    expect(metrics['map@100']).toBeCloseTo((1 / 2 + 2 / 4) / 2, 6);
+    expect(metrics['recall@1']).toBe(0);
+    expect(metrics['recall@10']).toBe(1);
+    model.encoder.dispose();
+  });
+
   let encoder: BertEncoder;
   const tokenizer = toyTokenizer();
   beforeAll(async () => {

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  epochPlan,
   fineTune,
+  runLayout,
+  type RankingExample,
   fineTunePreset,
   presetTraining,
   readScoredPairs,
@@ -206,5 +209,71 @@ describe('fineTune', () => {
     expect(result.bestStep).toBe(evals[bestIndex]?.step);
     // The returned weights are the best step's: evaluated again, they score its Spearman.
     expect(result.after?.['spearman']).toBeCloseTo(best, 6);
+  }, 60_000);
+
+  it('MNRL on data with repeated texts runs the no-duplicates batches of each epoch', async () => {
+    // Several questions share an answer (as FAQ data and BEIR qrels do).
+    const examples: RankingExample[] = train.slice(0, 30).map((pair, i) => ({
+      anchor: pair.text1,
+      positive: train[(i % 10) * 2]?.text2 as string,
+    }));
+    const preset = fineTunePreset('mnrl-qa');
+    const training = presetTraining(preset, {
+      batch_size: 8,
+      epochs: 2,
+      learning_rate: 1e-3,
+      log_every_steps: 1,
+      backend: 'wasm',
+    });
+    const layout = runLayout(epochPlan('mnrl', examples, 8, training.seed), 2, 1, null);
+    // 30 examples with 10 answers, 3 times each: at most 8 a batch but often fewer.
+    expect(layout.totalSteps).toBeGreaterThan(2 * Math.ceil(30 / 8));
+    const rows: MetricRow[] = [];
+    const result = await fineTune({
+      base,
+      train: examples,
+      loss: preset.loss,
+      pooling: preset.pooling,
+      maxLength: 32,
+      training,
+      onMetrics: (r) => rows.push(...r),
+    });
+    expect(result.status).toBe('completed');
+    expect(result.step).toBe(layout.totalSteps);
+    expect(result.epoch).toBe(2);
+    const losses = rows.filter((r) => r.split === 'train').map((r) => r.values['loss'] as number);
+    expect(losses).toHaveLength(layout.totalSteps);
+    for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
+
+    // Stopped inside the second epoch and resumed, it ends where the uninterrupted run did.
+    const controller = new AbortController();
+    const checkpoints: FineTuneCheckpoint[] = [];
+    const stopAt = (layout.epochSteps[0] as number) + 1;
+    const common = {
+      base,
+      train: examples,
+      loss: preset.loss,
+      pooling: preset.pooling,
+      maxLength: 32,
+      training,
+    };
+    await fineTune({
+      ...common,
+      signal: controller.signal,
+      saveCheckpoint: async (c) => {
+        checkpoints.push(c);
+      },
+      onMetrics: (r) => {
+        if (r.some((row) => row.split === 'train' && row.step === stopAt)) controller.abort();
+      },
+    });
+    const last = checkpoints.at(-1) as FineTuneCheckpoint;
+    expect(last.step).toBe(stopAt);
+    const resumed = await fineTune({
+      ...common,
+      resume: { tensors: last.tensors, state: JSON.parse(JSON.stringify(last.state)) },
+    });
+    expect(resumed.step).toBe(layout.totalSteps);
+    expect(maxAbsDiff(resumed.encoderSafetensors, result.encoderSafetensors)).toBeLessThan(1e-5);
   }, 60_000);
 });
