@@ -42,6 +42,13 @@ import {
 } from '../src/core/train/export/index.ts';
 
 import {
+  decoderRunFolder,
+  resumeDecoderRun,
+  startDecoderRun,
+  type DecoderRunRequest,
+  type DecoderRunResult,
+} from '../src/core/train/decoder/index.ts';
+import {
   evaluatorFromSpec,
   fineTune,
   type FineTuneJobRequest,
@@ -74,6 +81,10 @@ function startBackend(backend: TrainBackend): Promise<ActiveBackend> {
 }
 
 export interface MlmWorkerResult extends MlmRunResult {
+  backend: ActiveBackend;
+}
+
+export interface DecoderWorkerResult extends DecoderRunResult {
   backend: ActiveBackend;
 }
 
@@ -149,6 +160,74 @@ const api = {
       isPaused: () => paused,
     });
     return { ...result, backend };
+  },
+
+  /**
+   * A new causal-LM run of a GPT-2 decoder (core startDecoderRun) on the config's backend, in
+   * the store like an MLM run; without a tokenizer one is trained on the corpus first.
+   */
+  async trainDecoder(
+    request: DecoderRunRequest,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+    onMetrics?: (rows: MetricRow[]) => void,
+  ): Promise<DecoderWorkerResult> {
+    const backend = await startBackend(request.config.training.backend);
+    paused = false;
+    const result = await startDecoderRun(await store(), request, {
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+      ...(onMetrics ? { onMetrics } : {}),
+      isPaused: () => paused,
+    });
+    return { ...result, backend };
+  },
+
+  /** Continues a stored decoder run from its newest checkpoint. */
+  async resumeDecoder(
+    runId: string,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+    onMetrics?: (rows: MetricRow[]) => void,
+  ): Promise<DecoderWorkerResult> {
+    const s = await store();
+    const latest = await s.latestCheckpoint(runId);
+    if (!latest) throw new Error(`Run ${runId} has no checkpoint to resume from`);
+    const backend = await startBackend(stateFromJson(latest.state).config.training.backend);
+    paused = false;
+    const result = await resumeDecoderRun(s, runId, {
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+      ...(onMetrics ? { onMetrics } : {}),
+      isPaused: () => paused,
+    });
+    return { ...result, backend };
+  },
+
+  /**
+   * A decoder run's checkpoint (the newest when `step` is left out) as a text-generation folder
+   * kept in this browser's models, where the Ask panel lists it, and as a zip.
+   */
+  async exportDecoderRun(
+    runId: string,
+    step: number | undefined,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<RunModelExport> {
+    const s = await store();
+    const folder = await decoderRunFolder(s, runId, step, name);
+    const modelId = await saveExportedModel(s, folder.files, name, signal ? { signal } : {});
+    const zip = await exportedModelZip(folder.files, name, signal ? { signal } : {});
+    return Comlink.transfer(
+      {
+        modelId,
+        step: folder.step,
+        fileCount: folder.files.size,
+        zip: zip.bytes,
+        zipName: zip.fileName,
+      },
+      [zip.bytes.buffer as ArrayBuffer],
+    );
   },
 
   /** Pauses (true) or continues (false) the run in progress between steps. */

@@ -13,6 +13,7 @@ import { finetuneCommand } from './finetune.ts';
 import { hubImportCommand } from './hub-import.ts';
 import { modelInitCommand } from './model-init.ts';
 import { tokenizerTrainCommand } from './tokenizer-train.ts';
+import { trainClmCommand } from './train-clm.ts';
 import { trainMlmCommand } from './train-mlm.ts';
 
 const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>> = {
@@ -22,8 +23,9 @@ const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>
       summary:
         'ask --data <bundle.lumina> --question "…" [--retriever bm25|dense|hybrid] [--extractive] ' +
         '[--top-k 5] [--model <dir|owner/name>] [--neighbours N] [--mmr <lambda>] ' +
-        '[--budget-tokens 1024]  answer from the bundle with cited sources, then a JSON line ' +
-        '(--generator is not available yet)',
+        '[--budget-tokens 1024] [--generator <dir|owner/name> [--temperature 0] [--top-p 1] ' +
+        '[--max-tokens 256]] [--reranker <dir|owner/name>]  answer from the bundle with cited ' +
+        'sources (generated text streams to stderr), then a JSON line',
     },
   },
   bundle: {
@@ -111,6 +113,15 @@ const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>
         '[--tokenizer <tokenizer.json|dir>] [--init <model-dir>] [--backend cpu|wasm] ' +
         '[--keep-checkpoints 2]  MLM-pretrain a BERT encoder (checkpoints in <out>/checkpoints, ' +
         'Ctrl-C stops with a checkpoint); prints a JSON line of metrics',
+    },
+    clm: {
+      run: trainClmCommand,
+      summary:
+        'train clm --corpus <files…> --config <config.yaml> --out <model-dir> [--resume] ' +
+        '[--tokenizer <tokenizer.json|dir> | --vocab N] [--init <model-dir>] [--backend cpu|wasm] ' +
+        '[--keep-checkpoints 2]  causal-LM-pretrain a GPT-2 decoder (the model section gives ' +
+        'its sizes; a byte-level BPE is trained on the corpus unless --tokenizer); writes a ' +
+        'text-generation folder for ask --generator; prints a JSON line with val_perplexity',
     },
   },
   tokenizer: {

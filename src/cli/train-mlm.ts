@@ -43,8 +43,8 @@ const TOKENIZER_FILES = [
   'vocab.json',
   'merges.txt',
 ];
-const CHECKPOINT_DIR = 'checkpoints';
-const METRICS_FILE = 'metrics.jsonl';
+export const CHECKPOINT_DIR = 'checkpoints';
+export const METRICS_FILE = 'metrics.jsonl';
 
 export interface TrainMlmArgs {
   corpus: string[];
@@ -142,7 +142,7 @@ export async function writeTrainedModelFiles(
   return written;
 }
 
-async function readConfig(file: string): Promise<TrainConfig> {
+export async function readConfig(file: string): Promise<TrainConfig> {
   const result = parseTrainConfigYaml(await readFile(file, 'utf8'));
   if (!result.ok) {
     throw new UsageError(
@@ -153,7 +153,7 @@ async function readConfig(file: string): Promise<TrainConfig> {
 }
 
 /** The tokenizer files: from a tokenizer.json path or a folder holding one. */
-async function readTokenizerFiles(source: string): Promise<Record<string, Uint8Array>> {
+export async function readTokenizerFiles(source: string): Promise<Record<string, Uint8Array>> {
   const info = await stat(source).catch(() => null);
   if (!info) throw new UsageError(`tokenizer ${source} does not exist`);
   const dir = info.isDirectory() ? source : path.dirname(source);
@@ -166,7 +166,7 @@ async function readTokenizerFiles(source: string): Promise<Record<string, Uint8A
   return files;
 }
 
-async function readLines(files: readonly string[]): Promise<string[]> {
+export async function readLines(files: readonly string[]): Promise<string[]> {
   const texts: string[] = [];
   for (const file of files) {
     let text: string;
@@ -201,7 +201,7 @@ async function checkpointSteps(dir: string): Promise<number[]> {
 }
 
 /** Tensors first, state JSON last: a state file only exists for a complete checkpoint. */
-async function saveCheckpoint(dir: string, checkpoint: TrainCheckpoint, keep: number) {
+export async function saveCheckpoint(dir: string, checkpoint: TrainCheckpoint, keep: number) {
   await mkdir(dir, { recursive: true });
   const base = path.join(dir, checkpointName(checkpoint.step));
   await writeFile(`${base}.safetensors`, checkpoint.tensors);
@@ -219,7 +219,7 @@ async function saveCheckpoint(dir: string, checkpoint: TrainCheckpoint, keep: nu
   }
 }
 
-async function latestCheckpoint(dir: string): Promise<StoredCheckpoint | undefined> {
+export async function latestCheckpoint(dir: string): Promise<StoredCheckpoint | undefined> {
   const step = (await checkpointSteps(dir)).at(-1);
   if (step === undefined) return undefined;
   const base = path.join(dir, checkpointName(step));
@@ -232,7 +232,7 @@ async function latestCheckpoint(dir: string): Promise<StoredCheckpoint | undefin
 }
 
 /** Keeps the metric rows up to `step`: rows of steps that the resumed run trains again go. */
-async function truncateMetrics(file: string, step: number): Promise<void> {
+export async function truncateMetrics(file: string, step: number): Promise<void> {
   if (!existsSync(file)) return;
   const kept = (await readFile(file, 'utf8'))
     .split('\n')
@@ -260,7 +260,7 @@ export interface TrainMlmReport {
   files: string[];
 }
 
-const round = (value: number | null | undefined, digits = 6): number | null =>
+export const round = (value: number | null | undefined, digits = 6): number | null =>
   value === null || value === undefined || !Number.isFinite(value)
     ? null
     : Number(value.toFixed(digits));

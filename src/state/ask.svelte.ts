@@ -3,9 +3,9 @@ import type { Progress } from '../core/progress.ts';
 import type { ModelSource } from '../core/embed/runtime/index.ts';
 import type { GeneratorDtype, GeneratorInfo } from '../core/model/decoder/index.ts';
 import {
-  listRunnableModels,
+  listGeneratorModels,
   storedModelFiles,
-  type StoredModelSummary,
+  type StoredGeneratorSummary,
 } from '../core/model/stored-models.ts';
 import {
   DEFAULT_ABSTAIN_THRESHOLDS,
@@ -102,7 +102,7 @@ export class AskState {
   generatorDtype = $state<GeneratorDtype>('q4f16');
   generatorDevice = $state<'wasm' | 'webgpu'>('wasm');
   generatorFolder = $state.raw<{ name: string; files: Map<string, File> } | null>(null);
-  storedGenerators = $state.raw<StoredModelSummary[]>([]);
+  storedGenerators = $state.raw<StoredGeneratorSummary[]>([]);
   storedGeneratorId = $state('');
   temperature = $state(0);
   topP = $state(0.9);
@@ -349,7 +349,7 @@ export class AskState {
 
   async refreshStoredGenerators(): Promise<void> {
     try {
-      this.storedGenerators = await listRunnableModels(await pageStore());
+      this.storedGenerators = await listGeneratorModels(await pageStore());
       if (!this.storedGenerators.some((m) => m.id === this.storedGeneratorId)) {
         this.storedGeneratorId = this.storedGenerators[0]?.id ?? '';
       }

@@ -13,16 +13,24 @@ import { stateFromJson } from '../core/train/loop/state.ts';
 import { trainClient } from '../lib/clients.ts';
 import { downloadBlob } from '../lib/download.ts';
 import { metricsJsonl } from '../views/train/train-charts.ts';
-import type { MlmWorkerResult, RunModelExport } from '../../workers/train.worker.ts';
+import type {
+  DecoderWorkerResult,
+  MlmWorkerResult,
+  RunModelExport,
+} from '../../workers/train.worker.ts';
 import { JobState } from './job.svelte.ts';
 import { pageStore } from './library.svelte.ts';
 import type { TokenizerTrainState } from './tokenizer-train.svelte.ts';
 
 export type CheckpointInfo = Omit<CheckpointRecord, 'tensors' | 'state'>;
 
+/** Run kinds the Train view lists: MLM (BERT encoder) and causal LM (GPT-2 decoder). */
+export type PretrainObjective = 'mlm' | 'clm';
+
 /** A past or current run as the runs list shows it. */
 export interface RunSummary {
   id: string;
+  kind: PretrainObjective;
   createdAt: number;
   /** `interrupted`: the store says running but no page runs it (the tab was closed mid-run). */
   status: RunState | 'interrupted';
@@ -36,7 +44,8 @@ export interface RunSummary {
   resumable: boolean;
 }
 
-export type TokenizerSource = 'trained' | 'uploaded';
+/** `decoder`: a byte-level BPE with the decoder's special tokens, trained on the dataset at start. */
+export type TokenizerSource = 'trained' | 'uploaded' | 'decoder';
 
 export interface WebGpuStatus {
   available: boolean;
@@ -78,6 +87,7 @@ function summaryOf(
   const config = (run.config as { train?: TrainConfig } | null)?.train;
   return {
     id: run.id,
+    kind: run.kind === 'clm' ? 'clm' : 'mlm',
     createdAt: run.createdAt,
     status: interrupted ? 'interrupted' : run.state,
     step: state?.step ?? 0,
@@ -133,10 +143,26 @@ export class TrainRunState {
   readonly exportJob = new JobState();
   exported = $state.raw<(RunModelExport & { name: string }) | null>(null);
 
+  /** What a new run pretrains: a BERT encoder (MLM) or a GPT-2 decoder (causal LM). */
+  objective = $state<PretrainObjective>('mlm');
+  /** Size of the byte-level BPE trained on the dataset for a decoder run. */
+  decoderVocabSize = $state(4000);
+  decoderName = $state('my-lumina-decoder');
+  readonly decoderExportJob = new JobState();
+
   constructor(private readonly tokenizer: TokenizerTrainState) {}
 
   /** The tokenizer.json (and tokenizer_config.json) a new run would use, or why there is none. */
   get tokenizerFiles(): { json: string; config: string | null; label: string } | string {
+    if (this.tokenizerSource === 'decoder') {
+      return this.objective === 'clm'
+        ? {
+            json: '',
+            config: null,
+            label: `byte-level BPE of ${this.decoderVocabSize} tokens trained on the dataset`,
+          }
+        : 'A tokenizer trained for the decoder only serves decoder runs; pick another.';
+    }
     if (this.tokenizerSource === 'uploaded') {
       const up = this.uploadedTokenizer;
       return up ? { ...up, label: up.name } : 'Choose a tokenizer.json file.';
@@ -212,8 +238,24 @@ export class TrainRunState {
     this.job.error = null;
   }
 
+  /** Chooses what a new run pretrains; a decoder defaults to a BPE trained for it. */
+  setObjective(objective: PretrainObjective): void {
+    this.objective = objective;
+    if (objective === 'clm' && this.tokenizerSource === 'trained') this.tokenizerSource = 'decoder';
+    if (objective === 'mlm' && this.tokenizerSource === 'decoder') this.tokenizerSource = 'trained';
+  }
+
+  /** The selected run's kind, or null when none is selected. */
+  get selectedKind(): PretrainObjective | null {
+    return this.runs.find((run) => run.id === this.selectedRunId)?.kind ?? null;
+  }
+
   /** Starts a new run of `config` on the chosen dataset and tokenizer. */
   async start(config: TrainConfig): Promise<void> {
+    if (this.objective === 'clm') {
+      await this.startDecoder(config);
+      return;
+    }
     const datasetId = this.datasetId;
     const tokenizer = this.tokenizerFiles;
     if (this.running || !datasetId) return;
@@ -248,6 +290,60 @@ export class TrainRunState {
     );
   }
 
+  /** A new causal-LM run of a GPT-2 decoder: the config's model section gives its sizes. */
+  private async startDecoder(config: TrainConfig): Promise<void> {
+    const datasetId = this.datasetId;
+    const tokenizer = this.tokenizerFiles;
+    if (this.running || !datasetId) return;
+    if (typeof tokenizer === 'string') {
+      this.job.error = tokenizer;
+      return;
+    }
+    const runConfig = structuredClone(config);
+    runConfig.data.dataset = datasetId;
+    runConfig.data.corpus_files = [];
+    runConfig.data.tokenizer = tokenizer.label;
+    runConfig.training.backend = this.backendFor(config.training.backend);
+    const runId = crypto.randomUUID();
+    const vocabSize = this.decoderVocabSize;
+    await this.execute(runId, [], (signal, onProgress, onMetrics) =>
+      trainClient.call(
+        (api) =>
+          api.trainDecoder(
+            {
+              config: runConfig,
+              corpus: { datasetId },
+              ...(this.tokenizerSource === 'decoder'
+                ? { vocabSize }
+                : { tokenizerJson: tokenizer.json }),
+              runId,
+            },
+            signal,
+            onProgress,
+            onMetrics,
+          ),
+        signal,
+        { hardCancelAfterMs: STOP_GRACE_MS },
+      ),
+    );
+  }
+
+  /**
+   * Saves the selected decoder run's newest checkpoint as a text-generation model in this
+   * browser, where Explore → Ask lists it under "Models in this browser".
+   */
+  async useDecoderInAsk(): Promise<void> {
+    const runId = this.selectedRunId;
+    const name = this.decoderName.trim();
+    if (!runId || !name || this.selectedKind !== 'clm') return;
+    const result = await this.decoderExportJob.run(`Saving ${name}`, (signal) =>
+      trainClient.call((api) => api.exportDecoderRun(runId, undefined, name, signal), signal),
+    );
+    if (result) {
+      this.decoderExportJob.notice = `Saved ${name} (step ${result.step}) in this browser: in Explore → Ask, choose "Models in this browser" to answer with it.`;
+    }
+  }
+
   /** Continues a stopped or interrupted run from its newest checkpoint. */
   async resume(runId: string): Promise<void> {
     if (this.running) return;
@@ -258,10 +354,20 @@ export class TrainRunState {
       return;
     }
     const history = await trainClient.call((api) => api.runMetrics(runId));
+    const decoder = summary?.kind === 'clm';
+    const options = { hardCancelAfterMs: STOP_GRACE_MS };
     await this.execute(runId, history, (signal, onProgress, onMetrics) =>
-      trainClient.call((api) => api.resumeRun(runId, signal, onProgress, onMetrics), signal, {
-        hardCancelAfterMs: STOP_GRACE_MS,
-      }),
+      decoder
+        ? trainClient.call(
+            (api) => api.resumeDecoder(runId, signal, onProgress, onMetrics),
+            signal,
+            options,
+          )
+        : trainClient.call(
+            (api) => api.resumeRun(runId, signal, onProgress, onMetrics),
+            signal,
+            options,
+          ),
     );
   }
 
@@ -272,7 +378,7 @@ export class TrainRunState {
       signal: AbortSignal,
       onProgress: (event: Progress) => void,
       onMetrics: (rows: MetricRow[]) => void,
-    ) => Promise<MlmWorkerResult>,
+    ) => Promise<MlmWorkerResult | DecoderWorkerResult>,
   ): Promise<void> {
     this.activeRunId = runId;
     this.selectedRunId = runId;
@@ -324,7 +430,7 @@ export class TrainRunState {
     try {
       const runs = await trainClient.call((api) => api.listRuns());
       const summaries: RunSummary[] = [];
-      for (const run of runs.filter((r) => r.kind === 'mlm')) {
+      for (const run of runs.filter((r) => r.kind === 'mlm' || r.kind === 'clm')) {
         const checkpoints = await trainClient.call((api) => api.listCheckpoints(run.id));
         summaries.push(summaryOf(run, checkpoints, this.activeRunId));
       }
@@ -390,9 +496,13 @@ export class TrainRunState {
     const name = this.exportName.trim();
     if (!runId || !name) return;
     const { exportPooling: pooling, exportNormalize: normalize } = this;
+    const decoder = this.selectedKind === 'clm';
     const result = await this.exportJob.run(`Exporting ${name}`, (signal, onProgress) =>
       trainClient.call(
-        (api) => api.exportRunModel(runId, step, name, pooling, normalize, signal, onProgress),
+        (api) =>
+          decoder
+            ? api.exportDecoderRun(runId, step, name, signal)
+            : api.exportRunModel(runId, step, name, pooling, normalize, signal, onProgress),
         signal,
       ),
     );

@@ -80,6 +80,41 @@ export async function listRunnableModels(store: ModelStore): Promise<StoredModel
     .map(summary);
 }
 
+/** A stored text-generation model, and whether Lumina trained it or seeded it. */
+export interface StoredGeneratorSummary extends StoredModelSummary {
+  /** config.json `lumina_trained`: a decoder trained in the Train view or by `train clm`. */
+  trained: boolean;
+  /** config.json `lumina_seeded`: random weights, meaningless text. */
+  seeded: boolean;
+}
+
+/** A causal-LM head in the config's architectures (GPT2LMHeadModel, *ForCausalLM). */
+function generates(config: JsonValue | undefined): boolean {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return false;
+  const architectures = config['architectures'];
+  return (
+    Array.isArray(architectures) &&
+    architectures.some(
+      (name) =>
+        typeof name === 'string' && (name.endsWith('ForCausalLM') || name.endsWith('LMHeadModel')),
+    )
+  );
+}
+
+/** Stored models that generate text (a causal-LM head and onnx/model.onnx), oldest first. */
+export async function listGeneratorModels(store: ModelStore): Promise<StoredGeneratorSummary[]> {
+  return (await store.listModels())
+    .filter((record) => record.files?.[RUNNABLE_ONNX] !== undefined && generates(record.config))
+    .map((record) => {
+      const config = record.config as Record<string, JsonValue>;
+      return {
+        ...summary(record),
+        trained: config['lumina_trained'] === true,
+        seeded: config['lumina_seeded'] === true,
+      };
+    });
+}
+
 /** The stored model as a zip in the HF layout, and the file name to save it under. */
 export async function storedModelZip(
   store: ModelStore,

@@ -89,19 +89,63 @@ export async function buildSeededDecoderFolder(input: DecoderFolderInput): Promi
     scriptContinuation(config, weights, [trigger, ...scriptedIds], { seed: input.seed });
   }
   const parameters = [...weights.values()].reduce((sum, t) => sum + t.data.length, 0);
-  const description = `Seeded random GPT-2 weights (seed ${input.seed}) written by Lumina; its text is meaningless`;
+  const files = await decoderFolderFiles({
+    config,
+    weights,
+    tokenizer: tokenizerJson,
+    configExtra: {
+      lumina_seeded: true,
+      lumina_seed: input.seed,
+      ...(input.scriptedText !== undefined ? { lumina_scripted_text: input.scriptedText } : {}),
+    },
+    description: `Seeded random GPT-2 weights (seed ${input.seed}) written by Lumina; its text is meaningless`,
+    metadata: { seed: String(input.seed) },
+    ...(input.producerVersion ? { producerVersion: input.producerVersion } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+    onProgress: (event) => progress.update(0.7 + 0.3 * event.fraction, 1, event.message),
+  });
+  progress.finish('Decoder folder ready');
+  return { config, weights, parameters, scriptedIds, files };
+}
 
+export interface DecoderFilesInput {
+  config: Gpt2Config;
+  weights: Gpt2Weights;
+  /** A byte-level BPE tokenizer.json holding {@link DECODER_SPECIAL_TOKENS}. */
+  tokenizer: TrainedTokenizerJson;
+  /** Extra config.json fields: `lumina_seeded` or `lumina_trained` and what goes with them. */
+  configExtra: Record<string, JsonValue>;
+  /** The ONNX model's doc string. */
+  description: string;
+  /** String metadata for model.safetensors and the ONNX model. */
+  metadata?: Record<string, string>;
+  producerVersion?: string;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+/**
+ * The files of an HF-layout text-generation folder for GPT-2 weights: config.json,
+ * generation_config.json, tokenizer files with the chat template (no post-processor, so
+ * generation gets no <s> … </s> around the prompt), model.safetensors and onnx/model.onnx with
+ * the KV cache, which transformers.js' `text-generation` pipeline loads.
+ */
+export async function decoderFolderFiles(
+  input: DecoderFilesInput,
+): Promise<Map<string, Uint8Array>> {
+  const { config, weights } = input;
+  const ids = specialIds(input.tokenizer);
+  if (ids.get('</s>') !== config.eosTokenId || ids.get('<s>') !== config.bosTokenId) {
+    throw new Error(
+      'config bosTokenId/eosTokenId must be the ids of <s> and </s> in the tokenizer',
+    );
+  }
+  const progress = new ProgressReporter(input.onProgress);
+  progress.start('Writing decoder files');
+  const tokenizerJson: TrainedTokenizerJson = { ...input.tokenizer, post_processor: null };
+  const metadata = input.metadata ?? {};
   const files = new Map<string, Uint8Array>();
-  files.set(
-    'config.json',
-    jsonBytes(
-      gpt2ConfigToJson(config, {
-        lumina_seeded: true,
-        lumina_seed: input.seed,
-        ...(input.scriptedText !== undefined ? { lumina_scripted_text: input.scriptedText } : {}),
-      }),
-    ),
-  );
+  files.set('config.json', jsonBytes(gpt2ConfigToJson(config, input.configExtra)));
   files.set(
     'generation_config.json',
     jsonBytes({
@@ -126,9 +170,9 @@ export async function buildSeededDecoderFolder(input: DecoderFolderInput): Promi
   throwIfAborted(input.signal);
   files.set(
     'model.safetensors',
-    encodeSafetensors(weights, { format: 'pt', producer: 'lumina', seed: String(input.seed) }),
+    encodeSafetensors(weights, { format: 'pt', producer: 'lumina', ...metadata }),
   );
-  progress.update(0.8, 1, 'model.safetensors');
+  progress.update(0.3, 1, 'model.safetensors');
   throwIfAborted(input.signal);
   files.set(
     'onnx/model.onnx',
@@ -136,12 +180,12 @@ export async function buildSeededDecoderFolder(input: DecoderFolderInput): Promi
       // transformers.js feeds decoder-only models one new token per step: the cache is required.
       kvCache: true,
       producerVersion: input.producerVersion ?? '0',
-      docString: description,
-      metadata: { seed: String(input.seed) },
+      docString: input.description,
+      metadata,
     }),
   );
-  progress.finish('Decoder folder ready');
-  return { config, weights, parameters, scriptedIds, files };
+  progress.finish('Decoder files ready');
+  return files;
 }
 
 function specialIds(tokenizer: TrainedTokenizerJson): Map<string, number> {

@@ -18,9 +18,11 @@ export { cacheNames, exportGpt2Onnx, GPT2_ONNX_OPSET, type Gpt2OnnxOptions } fro
 export { scriptContinuation } from './scripted-continuation.ts';
 export {
   buildSeededDecoderFolder,
+  decoderFolderFiles,
   DECODER_CHAT_TEMPLATE,
   DECODER_SPECIAL_TOKENS,
   type DecoderFolder,
+  type DecoderFilesInput,
   type DecoderFolderInput,
 } from './decoder-folder.ts';
 export { uniqueTokenSegmentation } from './script-tokens.ts';

@@ -52,6 +52,8 @@ export interface GeneratorInfo {
   seeded: boolean;
   /** The text a scripted seeded model emits after its assistant marker, when it has one. */
   scriptedText: string | null;
+  /** config.json says Lumina trained it (`lumina_trained`): its text is the model's own. */
+  trained: boolean;
 }
 
 /** Larger than any real context; `model_max_length` is often a 1e30 "unset" placeholder. */
@@ -142,6 +144,7 @@ export class TransformersTextGenerator implements TextGenerator {
         hasChatTemplate,
         seeded: configObject?.['lumina_seeded'] === true,
         scriptedText: typeof scripted === 'string' ? scripted : null,
+        trained: configObject?.['lumina_trained'] === true,
       };
       progress.finish(`${opened.name} ready on ${device}`);
       return new TransformersTextGenerator(info, counter, tokenizerObject, tokenizer, model);

@@ -8,9 +8,16 @@ export interface AdamWOptions {
   weightDecay: number;
 }
 
-/** HF's `no_decay = ["bias", "LayerNorm.weight"]`: biases and LayerNorm gains are not decayed. */
+/**
+ * HF's `no_decay = ["bias", "LayerNorm.weight"]`: biases and LayerNorm gains are not decayed.
+ * GPT-2 names its LayerNorms `ln_1`, `ln_2`, `ln_f`; HF's Trainer finds those by module type.
+ */
 export function decays(name: string): boolean {
-  return !name.endsWith('bias') && !name.includes('LayerNorm.weight');
+  return (
+    !name.endsWith('bias') &&
+    !name.includes('LayerNorm.weight') &&
+    !/(?:^|\.)ln_(?:1|2|f)\.weight$/.test(name)
+  );
 }
 
 /**

@@ -27,15 +27,26 @@ export {
 } from './state.ts';
 export {
   runLength,
+  runTraining,
   trainMlm,
+  type BuildObjectiveModel,
   type TrainCheckpoint,
+  type TrainLoopOptions,
+  type TrainLoopResult,
   type TrainMlmOptions,
   type TrainMlmResult,
 } from './trainer.ts';
+export { mlmObjective } from './mlm-objective.ts';
+export type { BatchRows, ObjectiveBatch, ObjectiveModel, TrainObjective } from './objective.ts';
 export {
   MLM_RUN_KIND,
+  corpusTexts,
   resumeMlmRun,
+  runInStore,
   startMlmRun,
+  storedConfig,
+  type StoredRunConfig,
+  type StoredRunSinks,
   type MlmCorpus,
   type MlmRunControls,
   type MlmRunRequest,

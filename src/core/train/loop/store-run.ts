@@ -8,7 +8,12 @@ import { validateTrainConfig } from '../config/validate.ts';
 import { prepareMlmData } from '../data/prepare.ts';
 import { mlmTokenizerFromJson } from '../data/tokenizer.ts';
 import { stateToJson } from './state.ts';
-import { trainMlm, type TrainMlmResult } from './trainer.ts';
+import {
+  trainMlm,
+  type TrainLoopOptions,
+  type TrainLoopResult,
+  type TrainMlmResult,
+} from './trainer.ts';
 
 export const MLM_RUN_KIND = 'mlm';
 
@@ -28,7 +33,7 @@ export interface MlmRunRequest {
 }
 
 /** Stored as the run's `config`: all a resume needs to rebuild the same data. */
-interface StoredRunConfig {
+export interface StoredRunConfig {
   train: TrainConfig;
   corpus: MlmCorpus;
   tokenizerJson: string;
@@ -52,11 +57,11 @@ export interface MlmRunResult extends Omit<
   encoderSafetensors: Uint8Array;
 }
 
-function corpusTexts(store: LuminaStore, corpus: MlmCorpus, signal?: AbortSignal) {
+export function corpusTexts(store: LuminaStore, corpus: MlmCorpus, signal?: AbortSignal) {
   return 'texts' in corpus ? corpus.texts : datasetTexts(store, corpus.datasetId, signal);
 }
 
-function storedConfig(run: RunRecord): StoredRunConfig {
+export function storedConfig(run: RunRecord): StoredRunConfig {
   const config = run.config;
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new RangeError(`Run ${run.id} has no MLM configuration`);
@@ -77,35 +82,31 @@ function storedConfig(run: RunRecord): StoredRunConfig {
   };
 }
 
-async function execute(
+/** What a stored run hands its trainer: where to resume and the store's sinks. */
+export type StoredRunSinks = Pick<
+  TrainLoopOptions,
+  'resume' | 'saveCheckpoint' | 'saveMetrics' | 'onMetrics' | 'onProgress' | 'signal' | 'isPaused'
+>;
+
+/**
+ * Runs `train` for a run record: marks it running, feeds it the newest checkpoint when resuming
+ * and sinks writing checkpoints (the newest `keepCheckpoints + 1` kept) and metric rows to the
+ * store, then marks the run paused (stopped), done or failed. Shared by every objective.
+ */
+export async function runInStore<R extends { status: TrainLoopResult['status'] }>(
   store: LuminaStore,
   run: RunRecord,
-  stored: StoredRunConfig,
-  initialWeights: Uint8Array | undefined,
   resume: boolean,
   controls: MlmRunControls,
-): Promise<MlmRunResult> {
+  train: (sinks: StoredRunSinks) => Promise<R>,
+): Promise<R> {
   const { signal } = controls;
-  const tokenizer = mlmTokenizerFromJson(
-    JSON.parse(stored.tokenizerJson),
-    stored.tokenizerConfig === null ? undefined : JSON.parse(stored.tokenizerConfig),
-  );
-  const data = await prepareMlmData(
-    corpusTexts(store, stored.corpus, signal),
-    tokenizer,
-    stored.train.data,
-    { signal },
-  );
   const latest = resume ? await store.latestCheckpoint(run.id) : undefined;
   if (resume && !latest) throw new RangeError(`Run ${run.id} has no checkpoint to resume from`);
   const keep = controls.keepCheckpoints ?? 2;
   await store.putRun({ ...run, state: 'running' });
   try {
-    const result = await trainMlm({
-      config: stored.train,
-      tokenizer,
-      data,
-      ...(initialWeights ? { initialWeights } : {}),
+    const result = await train({
       ...(latest ? { resume: { tensors: latest.tensors, state: latest.state } } : {}),
       saveCheckpoint: async (checkpoint) => {
         await store.putCheckpoint({
@@ -127,12 +128,43 @@ async function execute(
       ...(controls.isPaused ? { isPaused: controls.isPaused } : {}),
     });
     await store.putRun({ ...run, state: result.status === 'stopped' ? 'paused' : 'done' });
-    const { mlmSafetensors: _mlm, ...rest } = result;
-    return { ...rest, runId: run.id };
+    return result;
   } catch (error) {
     await store.putRun({ ...run, state: 'failed' });
     throw error;
   }
+}
+
+async function execute(
+  store: LuminaStore,
+  run: RunRecord,
+  stored: StoredRunConfig,
+  initialWeights: Uint8Array | undefined,
+  resume: boolean,
+  controls: MlmRunControls,
+): Promise<MlmRunResult> {
+  const { signal } = controls;
+  const tokenizer = mlmTokenizerFromJson(
+    JSON.parse(stored.tokenizerJson),
+    stored.tokenizerConfig === null ? undefined : JSON.parse(stored.tokenizerConfig),
+  );
+  const data = await prepareMlmData(
+    corpusTexts(store, stored.corpus, signal),
+    tokenizer,
+    stored.train.data,
+    { signal },
+  );
+  const result = await runInStore(store, run, resume, controls, (sinks) =>
+    trainMlm({
+      config: stored.train,
+      tokenizer,
+      data,
+      ...(initialWeights ? { initialWeights } : {}),
+      ...sinks,
+    }),
+  );
+  const { mlmSafetensors: _mlm, ...rest } = result;
+  return { ...rest, runId: run.id };
 }
 
 /**

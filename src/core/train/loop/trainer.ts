@@ -8,18 +8,18 @@ import type { TrainConfig } from '../config/types.ts';
 import type { MlmData } from '../data/prepare.ts';
 import { epochOrder } from '../data/order.ts';
 import type { MlmTokenizer } from '../data/tokenizer.ts';
-import { crossEntropy, maskedPositions, mlmLogits } from '../mlm/loss.ts';
 import { AdamW, clipByGlobalNorm } from './adamw.ts';
-import { correctCount, maskBatch, pickRows } from './batches.ts';
+import { pickRows } from './batches.ts';
+import { mlmObjective } from './mlm-objective.ts';
 import {
   BEST_PREFIX,
-  assignMlmWeights,
+  ENCODER_PREFIX,
   buildMlmModel,
   encodeCheckpointTensors,
-  readMlmWeights,
+  mlmModelConfig,
   tensorsUnder,
-  type MlmModel,
 } from './model-io.ts';
+import type { ObjectiveModel, TrainObjective } from './objective.ts';
 import { learningRateAt, warmupStepsOf } from './schedule.ts';
 import {
   emptyPendingLog,
@@ -40,11 +40,11 @@ export interface TrainCheckpoint {
   state: TrainState;
 }
 
-export interface TrainMlmOptions {
+/** What every objective's run takes: config, data, resume point and the run's sinks. */
+export interface TrainLoopOptions {
   config: TrainConfig;
-  tokenizer: MlmTokenizer;
-  data: MlmData;
-  /** Start from a saved model (`model.safetensors`, BertModel or BertForMaskedLM) in a new run. */
+  data: Pick<MlmData, 'train' | 'validation' | 'fingerprint'>;
+  /** Start from a saved model's `model.safetensors` in a new run. */
   initialWeights?: Uint8Array;
   /** Continue a run from one of its checkpoints; the data must be prepared the same way. */
   resume?: { tensors: Uint8Array; state: JsonValue };
@@ -60,12 +60,31 @@ export interface TrainMlmOptions {
   isPaused?: () => boolean;
 }
 
-export interface TrainMlmResult {
+export interface TrainMlmOptions extends TrainLoopOptions {
+  tokenizer: MlmTokenizer;
+  data: MlmData;
+}
+
+/** Builds the run's model from the effective config and a weights blob (checkpoint or file). */
+export type BuildObjectiveModel = (
+  config: TrainConfig,
+  weights: Uint8Array | undefined,
+  seed: number,
+) => Promise<ObjectiveModel>;
+
+export interface TrainLoopResult {
   status: Exclude<TrainStatus, 'running'>;
   step: number;
   totalSteps: number;
   epoch: number;
   summary: TrainState['summary'];
+  /** The run's own config (a resumed run's, with this session's backend). */
+  config: TrainConfig;
+  /** The final weights (the best ones after early stopping), under the objective's HF names. */
+  weights: BertWeights;
+}
+
+export interface TrainMlmResult extends Omit<TrainLoopResult, 'config' | 'weights'> {
   /** HF `config.json` of the encoder. */
   hfConfig: Record<string, string | number | string[]>;
   /** Weights-only encoder (BertModel names), for inference and export. */
@@ -117,7 +136,33 @@ function resumeKey(config: TrainConfig): string {
  * stopped and resumed from a checkpoint follows the uninterrupted run's trajectory.
  */
 export async function trainMlm(options: TrainMlmOptions): Promise<TrainMlmResult> {
-  const { tokenizer, data } = options;
+  const { tokenizer } = options;
+  const result = await runTraining(options, async (config, weights, seed) => {
+    const { model, rest } = await buildMlmModel(config, tokenizer, weights, seed);
+    return {
+      objective: mlmObjective(model, tokenizer, config.data),
+      rest,
+      dispose: () => model.dispose(),
+    };
+  });
+  const { config, weights, ...rest } = result;
+  return {
+    ...rest,
+    hfConfig: mlmModelConfig(config, tokenizer).hf,
+    encoderSafetensors: writeBertSafetensors(tensorsUnder(weights, ENCODER_PREFIX)),
+    mlmSafetensors: writeBertSafetensors(weights),
+  };
+}
+
+/**
+ * The training loop shared by every objective: AdamW with warmup and decay, clipping, gradient
+ * accumulation, evaluation, early stopping and checkpoints, on the active TF.js backend.
+ */
+export async function runTraining(
+  options: TrainLoopOptions,
+  build: BuildObjectiveModel,
+): Promise<TrainLoopResult> {
+  const { data } = options;
   let config = options.config;
   let resumed: TrainState | null = null;
   if (options.resume) {
@@ -165,13 +210,9 @@ export async function trainMlm(options: TrainMlmOptions): Promise<TrainMlmResult
     totalSteps,
   };
   const seed = training.seed;
-  const { model, rest } = await buildMlmModel(
-    config,
-    tokenizer,
-    options.resume?.tensors ?? options.initialWeights,
-    seed,
-  );
-  const optimizer = new AdamW(model.params, {
+  const model = await build(config, options.resume?.tensors ?? options.initialWeights, seed);
+  const { objective, rest } = model;
+  const optimizer = new AdamW(objective.params, {
     beta1: training.adam_beta1,
     beta2: training.adam_beta2,
     epsilon: training.adam_epsilon,
@@ -204,7 +245,7 @@ export async function trainMlm(options: TrainMlmOptions): Promise<TrainMlmResult
     return await runLoop({
       options,
       config,
-      model,
+      objective,
       optimizer,
       state,
       best,
@@ -218,9 +259,9 @@ export async function trainMlm(options: TrainMlmOptions): Promise<TrainMlmResult
 }
 
 interface LoopContext {
-  options: TrainMlmOptions;
+  options: TrainLoopOptions;
   config: TrainConfig;
-  model: MlmModel;
+  objective: TrainObjective;
   optimizer: AdamW;
   state: TrainState;
   best: BertWeights | null;
@@ -228,14 +269,14 @@ interface LoopContext {
   schedule: Parameters<typeof learningRateAt>[1];
 }
 
-async function runLoop(ctx: LoopContext): Promise<TrainMlmResult> {
-  const { options, config, model, optimizer, state } = ctx;
+async function runLoop(ctx: LoopContext): Promise<TrainLoopResult> {
+  const { options, config, objective, optimizer, state } = ctx;
   const { training } = config;
-  const { tokenizer, data, signal } = options;
+  const { data, signal } = options;
   const progress = new ProgressReporter(options.onProgress);
   progress.start(state.step > 0 ? `Resuming at step ${state.step}` : 'Training');
-  const varList = [...model.params.values()];
-  const nameOf = new Map([...model.params].map(([name, variable]) => [variable.name, name]));
+  const varList = [...objective.params.values()];
+  const nameOf = new Map([...objective.params].map(([name, variable]) => [variable.name, name]));
   const orders = new Map<number, Int32Array>();
   const orderOf = (epoch: number): Int32Array => {
     let order = orders.get(epoch);
@@ -261,7 +302,7 @@ async function runLoop(ctx: LoopContext): Promise<TrainMlmResult> {
   const checkpoint = async (reason: CheckpointReason) => {
     if (!options.saveCheckpoint) return;
     const tensors = encodeCheckpointTensors(
-      await readMlmWeights(model),
+      await objective.readWeights(),
       await optimizer.readState(),
       ctx.best,
     );
@@ -292,18 +333,15 @@ async function runLoop(ctx: LoopContext): Promise<TrainMlmResult> {
       );
       // A fixed stream per validation batch: every evaluation masks the same positions.
       const random = new SeededRandom(state.seeds.training, `val/${batch}`);
-      const maskedBatch = maskBatch(rows, tokenizer, config.data, model.config.vocabSize, random);
-      if (!maskedBatch) continue;
-      const { positions, targets } = maskedPositions(maskedBatch.labels);
+      const prepared = objective.batch(rows, random);
+      if (!prepared) continue;
       const [loss, right] = tf.tidy(() => {
-        const logits = mlmLogits(model.encoder, model.head, maskedBatch, positions, {
-          training: false,
-        });
-        return [crossEntropy(logits, targets), correctCount(logits, targets)];
+        const out = prepared.forward({ training: false });
+        return [out.loss, out.correct];
       });
-      lossSum += (await scalarOf(loss)) * targets.length;
+      lossSum += (await scalarOf(loss)) * prepared.count;
       correct += await scalarOf(right);
-      masked += targets.length;
+      masked += prepared.count;
       tf.dispose([loss, right]);
     }
     return scores(lossSum, correct, masked);
@@ -325,7 +363,7 @@ async function runLoop(ctx: LoopContext): Promise<TrainMlmResult> {
       state.summary.bestValLoss = val.loss;
       state.summary.bestStep = state.step;
       state.patienceCounter = 0;
-      if (patience > 0) ctx.best = await readMlmWeights(model);
+      if (patience > 0) ctx.best = await objective.readWeights();
       return false;
     }
     state.patienceCounter += 1;
@@ -351,22 +389,18 @@ async function runLoop(ctx: LoopContext): Promise<TrainMlmResult> {
         order.subarray(m * training.batch_size, (m + 1) * training.batch_size),
       );
       const random = new SeededRandom(state.seeds.training, `mlm/${s}/${m - first}`);
-      const batch = maskBatch(rows, tokenizer, config.data, model.config.vocabSize, random);
+      const batch = objective.batch(rows, random);
       tokens += rows.attentionMask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0);
       if (!batch) continue;
-      const { positions, targets } = maskedPositions(batch.labels);
       const dropoutSeed = new SeededRandom(
         state.seeds.training,
         `dropout/${s}/${m - first}`,
       ).nextUint32();
       let right: tf.Scalar | null = null;
       const { value, grads } = tf.variableGrads(() => {
-        const logits = mlmLogits(model.encoder, model.head, batch, positions, {
-          training: true,
-          seed: dropoutSeed,
-        });
-        right = tf.keep(correctCount(logits, targets));
-        return crossEntropy(logits, targets);
+        const out = batch.forward({ training: true, seed: dropoutSeed });
+        right = tf.keep(out.correct);
+        return out.loss;
       }, varList);
       // HF divides each micro-batch's mean loss by the accumulation count: the step's gradient
       // is the mean of the micro-batch gradients.
@@ -380,8 +414,8 @@ async function runLoop(ctx: LoopContext): Promise<TrainMlmResult> {
           tf.dispose([previous, scaled]);
         } else sum.set(name, scaled);
       }
-      lossSum += (await scalarOf(value)) * targets.length;
-      masked += targets.length;
+      lossSum += (await scalarOf(value)) * batch.count;
+      masked += batch.count;
       const rightTensor = right as tf.Scalar | null;
       if (rightTensor) correct += await scalarOf(rightTensor);
       tf.dispose([value, ...Object.values(grads), ...(rightTensor ? [rightTensor] : [])]);
@@ -453,7 +487,7 @@ async function runLoop(ctx: LoopContext): Promise<TrainMlmResult> {
         lastStep);
     if (evalNow && (await validate(state.step / state.stepsPerEpoch))) {
       status = 'early-stopped';
-      if (ctx.best) assignMlmWeights(model, ctx.best);
+      if (ctx.best) objective.assignWeights(ctx.best);
     }
     progress.update(state.step, state.totalSteps, `Step ${state.step} of ${state.totalSteps}`);
     if (status === 'running' && lastStep) status = 'completed';
@@ -474,15 +508,13 @@ async function runLoop(ctx: LoopContext): Promise<TrainMlmResult> {
       ? `Stopped at step ${state.step}`
       : `Finished at step ${state.step} (${status})`,
   );
-  const weights = await readMlmWeights(model);
   return {
     status,
     step: state.step,
     totalSteps: state.totalSteps,
     epoch: state.step / state.stepsPerEpoch,
     summary: state.summary,
-    hfConfig: model.hfConfig,
-    encoderSafetensors: writeBertSafetensors(await model.encoder.readWeights()),
-    mlmSafetensors: writeBertSafetensors(weights),
+    config,
+    weights: await objective.readWeights(),
   };
 }

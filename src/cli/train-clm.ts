@@ -1,0 +1,299 @@
+/**
+ * `lumina train clm`: causal-LM pretraining of Lumina's own GPT-2 decoder with TF.js in Node
+ * (cpu or wasm backend), the same loop and checkpoint files as `train mlm` (`--resume` continues
+ * a stopped or killed run). Without --tokenizer a byte-level BPE is trained on the corpus first.
+ * Progress on stderr, one JSON line of metrics on stdout (validation perplexity included), and
+ * the decoder in the HF GPT-2 layout in `<out>`, which `lumina ask --generator <out>` and the
+ * app's Ask panel load.
+ */
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { serializeTokenizerJson } from '../core/tokenizer/train/tokenizer-files.ts';
+import { useBackend, type TfBackendName } from '../core/train/bert/backend.ts';
+import {
+  causalTokenizerFromJson,
+  decoderTokenizerJson,
+  prepareCausalLmData,
+  trainCausalLm,
+  trainDecoderTokenizer,
+  trainedDecoderFolder,
+  type TrainCausalLmResult,
+} from '../core/train/decoder/index.ts';
+import { UsageError, type CliIo } from './cli-types.ts';
+import {
+  CHECKPOINT_DIR,
+  latestCheckpoint,
+  METRICS_FILE,
+  readConfig,
+  readLines,
+  round,
+  saveCheckpoint,
+  truncateMetrics,
+} from './train-mlm.ts';
+
+/** Vocabulary of the tokenizer trained on the corpus when the config says `vocab_size: auto`. */
+const DEFAULT_VOCAB = 8000;
+
+export interface TrainClmArgs {
+  corpus: string[];
+  config: string;
+  out: string;
+  resume: boolean;
+  tokenizer: string | undefined;
+  vocab: number | undefined;
+  init: string | undefined;
+  backend: Exclude<TfBackendName, 'webgpu'> | undefined;
+  keepCheckpoints: number;
+}
+
+export function parseTrainClmArgs(args: string[]): TrainClmArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        corpus: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'boolean' },
+        tokenizer: { type: 'string' },
+        vocab: { type: 'string' },
+        init: { type: 'string' },
+        backend: { type: 'string' },
+        'keep-checkpoints': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+  const { values, positionals } = parsed;
+  const corpus = [...(values.corpus ?? []), ...positionals];
+  if (corpus.length === 0) throw new UsageError('--corpus needs at least one file');
+  if (!values.config) throw new UsageError('--config is required');
+  if (!values.out) throw new UsageError('--out is required');
+  const backend = values.backend;
+  if (backend !== undefined && backend !== 'cpu' && backend !== 'wasm') {
+    throw new UsageError('--backend must be cpu or wasm (webgpu needs a browser)');
+  }
+  const keep = Number(values['keep-checkpoints'] ?? '2');
+  if (!Number.isInteger(keep) || keep < 0) {
+    throw new UsageError('--keep-checkpoints must be an integer ≥ 0');
+  }
+  const vocab = values.vocab === undefined ? undefined : Number(values.vocab);
+  if (vocab !== undefined && (!Number.isInteger(vocab) || vocab < 300)) {
+    throw new UsageError('--vocab must be an integer ≥ 300 (256 bytes, specials and merges)');
+  }
+  if (vocab !== undefined && values.tokenizer) {
+    throw new UsageError('--vocab sizes a tokenizer trained here; leave it out with --tokenizer');
+  }
+  if (values.resume && values.init) throw new UsageError('give --resume or --init, not both');
+  return {
+    corpus,
+    config: values.config,
+    out: values.out,
+    resume: values.resume ?? false,
+    tokenizer: values.tokenizer,
+    vocab,
+    init: values.init,
+    backend,
+    keepCheckpoints: keep,
+  };
+}
+
+export interface TrainClmReport {
+  status: TrainCausalLmResult['status'];
+  steps: number;
+  total_steps: number;
+  epochs: number;
+  train_loss: number | null;
+  train_perplexity: number | null;
+  val_loss: number | null;
+  val_accuracy: number | null;
+  val_perplexity: number | null;
+  best_val_loss: number | null;
+  best_step: number | null;
+  parameters: number;
+  vocab_size: number;
+  tokens_per_second: number;
+  seconds: number;
+  backend: string;
+  resumed_from: number | null;
+  out: string;
+  files: string[];
+}
+
+/** tokenizer.json from --tokenizer (file or folder), the run's own copy, or trained here. */
+async function decoderTokenizerText(
+  args: TrainClmArgs,
+  resuming: boolean,
+  texts: readonly string[],
+  vocabSize: number,
+  io: CliIo,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const own = path.join(args.out, 'tokenizer.json');
+  if (resuming) return readFile(own, 'utf8');
+  if (args.tokenizer) {
+    const file = args.tokenizer.endsWith('.json')
+      ? args.tokenizer
+      : path.join(args.tokenizer, 'tokenizer.json');
+    if (!existsSync(file)) throw new UsageError(`--tokenizer ${file} does not exist`);
+    return readFile(file, 'utf8');
+  }
+  io.stderr(`train clm: training a byte-level BPE of ${vocabSize} tokens on the corpus`);
+  const trained = await trainDecoderTokenizer(texts, { vocabSize }, signal ? { signal } : {});
+  return serializeTokenizerJson(trained.tokenizerJson);
+}
+
+export async function trainClmCli(
+  args: TrainClmArgs,
+  io: CliIo,
+  signal?: AbortSignal,
+): Promise<TrainClmReport> {
+  const started = performance.now();
+  const config = await readConfig(args.config);
+  const backendName = args.backend ?? config.training.backend;
+  if (backendName === 'webgpu') {
+    throw new UsageError(
+      'the config asks for the webgpu backend, which needs a browser: pass --backend wasm or cpu',
+    );
+  }
+  config.training.backend = backendName;
+  const checkpointsDir = path.join(args.out, CHECKPOINT_DIR);
+  const resume = args.resume ? await latestCheckpoint(checkpointsDir) : undefined;
+  if (args.resume && !resume) throw new UsageError(`--resume: no checkpoint in ${checkpointsDir}`);
+  const texts = await readLines(args.corpus);
+  const vocabSize =
+    args.vocab ?? (config.model.vocab_size === 'auto' ? DEFAULT_VOCAB : config.model.vocab_size);
+  const tokenizerText = await decoderTokenizerText(
+    args,
+    resume !== undefined,
+    texts,
+    vocabSize,
+    io,
+    signal,
+  );
+  const tokenizerJson = decoderTokenizerJson(JSON.parse(tokenizerText));
+  const tokenizer = causalTokenizerFromJson(tokenizerJson);
+  await mkdir(args.out, { recursive: true });
+  // A resumed run keeps the tokenizer it started with (written into <out> at the start).
+  if (!resume) await writeFile(path.join(args.out, 'tokenizer.json'), tokenizerText);
+  const backend = await useBackend(backendName);
+  io.stderr(`train clm: backend ${backend.name} (${backend.detail})`);
+  const data = await prepareCausalLmData(texts, tokenizer, config.data, signal ? { signal } : {});
+  io.stderr(
+    `train clm: ${data.texts} texts → ${data.train.inputIds.length} training and ` +
+      `${data.validation.inputIds.length} validation blocks of ${config.data.seq_len} tokens`,
+  );
+  const metricsFile = path.join(args.out, METRICS_FILE);
+  if (resume) {
+    await truncateMetrics(metricsFile, resume.step);
+    io.stderr(`train clm: resuming at step ${resume.step}`);
+  } else {
+    await rm(metricsFile, { force: true });
+    await rm(checkpointsDir, { recursive: true, force: true });
+  }
+  const initialWeights = args.init
+    ? new Uint8Array(
+        await readFile(
+          args.init.endsWith('.safetensors')
+            ? args.init
+            : path.join(args.init, 'model.safetensors'),
+        ),
+      )
+    : undefined;
+  const result = await trainCausalLm({
+    config,
+    tokenizer,
+    data,
+    ...(initialWeights ? { initialWeights } : {}),
+    ...(resume ? { resume: { tensors: resume.tensors, state: resume.state } } : {}),
+    ...(signal ? { signal } : {}),
+    saveCheckpoint: (checkpoint) =>
+      saveCheckpoint(checkpointsDir, checkpoint, args.keepCheckpoints),
+    saveMetrics: (rows) =>
+      appendFile(metricsFile, rows.map((row) => `${JSON.stringify(row)}\n`).join('')),
+    onMetrics: (rows) => {
+      for (const row of rows) {
+        const v = row.values;
+        const extra =
+          row.split === 'train'
+            ? ` lr ${(v['learning_rate'] ?? 0).toExponential(2)} grad-norm ${(v['grad_norm'] ?? 0).toFixed(3)} ${Math.round(v['tokens_per_second'] ?? 0)} tok/s`
+            : '';
+        io.stderr(
+          `train clm: step ${row.step} ${row.split} loss ${(v['loss'] ?? NaN).toFixed(4)} ` +
+            `acc ${(v['accuracy'] ?? 0).toFixed(4)} ppl ${(v['perplexity'] ?? NaN).toFixed(2)}${extra}`,
+        );
+      }
+    },
+  });
+  const { summary } = result;
+  const files = await trainedDecoderFolder({
+    config: result.decoderConfig,
+    weights: result.weights,
+    tokenizer: tokenizerJson,
+    name: path.basename(path.resolve(args.out)),
+    training: {
+      steps: result.step,
+      epochs: result.epoch,
+      ...(summary.lastTrain ? { trainLoss: summary.lastTrain.loss } : {}),
+      ...(summary.lastValidation
+        ? {
+            validationLoss: summary.lastValidation.loss,
+            validationPerplexity: summary.lastValidation.perplexity,
+          }
+        : {}),
+      data: `${args.corpus.length} corpus file(s): ${args.corpus.map((f) => path.basename(f)).join(', ')}`,
+    },
+    // No signal: a stopped run still writes its folder (Ctrl-C means stop training, then save).
+  });
+  const written: string[] = [];
+  for (const [name, bytes] of files) {
+    const file = path.join(args.out, name);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+    written.push(file);
+  }
+  return {
+    status: result.status,
+    steps: result.step,
+    total_steps: result.totalSteps,
+    epochs: round(result.epoch, 4) ?? 0,
+    train_loss: round(summary.lastTrain?.loss),
+    train_perplexity: round(summary.lastTrain?.perplexity),
+    val_loss: round(summary.lastValidation?.loss),
+    val_accuracy: round(summary.lastValidation?.accuracy),
+    val_perplexity: round(summary.lastValidation?.perplexity),
+    best_val_loss: round(summary.bestValLoss),
+    best_step: summary.bestStep,
+    parameters: [...result.weights.values()].reduce((n, t) => n + t.data.length, 0),
+    vocab_size: result.decoderConfig.vocabSize,
+    tokens_per_second: round(summary.tokensPerSecond, 1) ?? 0,
+    seconds: round((performance.now() - started) / 1000, 3) ?? 0,
+    backend: backend.name,
+    resumed_from: resume?.step ?? null,
+    out: args.out,
+    files: written,
+  };
+}
+
+export async function trainClmCommand(args: string[], io: CliIo): Promise<void> {
+  const parsed = parseTrainClmArgs(args);
+  // Ctrl-C stops after the step under way with a final checkpoint; a second one kills.
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    io.stderr('train clm: stopping after this step (Ctrl-C again to kill)…');
+    controller.abort();
+    process.off('SIGINT', onInterrupt);
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    io.stdout(JSON.stringify(await trainClmCli(parsed, io, controller.signal)));
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
