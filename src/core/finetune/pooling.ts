@@ -58,10 +58,6 @@ export function embedBatch(
       inputs.tokenTypeIds,
       forward,
     );
-    // The mask as float32 from the ids themselves, not a cast of the int32 tensor: on webgpu, in a
-    // worker that ran another backend first, that cast has read back garbage (NaN losses).
-    const [rows, seq] = inputs.attentionMask.shape;
-    const floatMask = tf.tensor2d(batch.attentionMask.flat(), [rows, seq], 'float32');
-    return poolHiddenStates(hidden, floatMask, pooling);
+    return poolHiddenStates(hidden, inputs.attentionMask, pooling);
   });
 }

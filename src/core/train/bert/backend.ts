@@ -3,6 +3,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // Side-effect import: registers the 'webgpu' backend where navigator.gpu exists.
 import '@tensorflow/tfjs-backend-webgpu';
 import { installSegmentSumKernel } from './segment-sum-kernel.ts';
+import { installWebGpuTransposeFix } from './webgpu-transpose-fix.ts';
 
 export type TfBackendName = 'webgpu' | 'wasm' | 'cpu';
 
@@ -57,7 +58,8 @@ export async function useBackend(
   if (name === 'webgpu') detail = await checkWebGpu();
   // Takes effect only before the wasm backend's first initialisation.
   if (name === 'wasm' && options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths);
-  if (name !== 'webgpu') installSegmentSumKernel(name);
+  if (name === 'webgpu') installWebGpuTransposeFix();
+  else installSegmentSumKernel(name);
   if (!tf.findBackendFactory(name)) {
     throw new BackendUnavailableError(name, 'it is not registered in this TensorFlow.js build');
   }
