@@ -3,14 +3,20 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readBundle, type Bundle } from '../core/bundle/index.ts';
 import type { EmbeddingModel } from '../core/embed/runtime/index.ts';
+import type { TransformersTextGenerator } from '../core/model/decoder/transformers-generator.ts';
+import type { CrossEncoderReranker } from '../core/rag/cross-encoder.ts';
 import {
   askExtractive,
+  askGenerative,
   BundleRagSource,
+  DEFAULT_MAX_NEW_TOKENS,
   type EmbedSentences,
+  type GenerativeAnswer,
   type RagAnswer,
   type RagMode,
 } from '../core/rag/index.ts';
 import { loadTokenizer, whitespaceCounter, type TokenCounter } from '../core/tokenizer/index.ts';
+import { openGenerator, openReranker } from './ask-models.ts';
 import { UsageError, type CliIo } from './cli-types.ts';
 import { loadLocalModel } from './eval-model.ts';
 import { fetchHubModel } from './hub-download.ts';
@@ -29,6 +35,29 @@ export interface AskOptions {
   /** MMR lambda; undefined: no MMR. */
   mmr: number | undefined;
   budgetTokens: number;
+  /** A text-generation model folder or hub id; undefined: extractive. */
+  generator: string | undefined;
+  /** 0 = greedy. */
+  temperature: number;
+  topP: number;
+  maxTokens: number;
+  /** A cross-encoder folder or hub id that re-orders the candidates; undefined: none. */
+  reranker: string | undefined;
+}
+
+/** Where `ask` streams generated text as it comes (the CLI: stderr, unbuffered). */
+export interface AskIo extends CliIo {
+  stream?: (piece: string) => void;
+}
+
+export interface AskTimings {
+  retrieveMs: number;
+  assembleMs: number;
+  answerMs: number;
+  /** Generator only: from the generate call to the first new token. */
+  firstTokenMs?: number | null;
+  /** Generator only: new tokens after the first, per second of decoding. */
+  tokensPerSecond?: number | null;
 }
 
 /** The JSON line `lumina ask` ends with. */
@@ -45,8 +74,19 @@ export interface AskReport {
     rank: number;
     neighbourOf: string | null;
   }[];
-  timings: RagAnswer['timings'];
+  timings: AskTimings;
   model?: string;
+  /** The generator's folder or hub id; absent for an extractive answer. */
+  generator?: string;
+  reranker?: string;
+  /** Generator only: stopped (Ctrl-C) before the end; `answer` is the text until then. */
+  interrupted?: boolean;
+  /** Generator only: new tokens, and whether the weights are Lumina's seeded (meaningless) ones. */
+  tokens?: number;
+  seeded?: boolean;
+  /** Generator only: the text cites no source (not grounded), and cited numbers with no source. */
+  uncited?: boolean;
+  invalidCitations?: number[];
 }
 
 const RETRIEVERS: readonly RagMode[] = ['bm25', 'dense', 'hybrid'];
@@ -69,16 +109,23 @@ export function parseAskArgs(args: string[]): AskOptions {
         neighbours: { type: 'string', default: '0' },
         mmr: { type: 'string' },
         'budget-tokens': { type: 'string', default: '1024' },
+        temperature: { type: 'string' },
+        'top-p': { type: 'string' },
+        'max-tokens': { type: 'string' },
+        reranker: { type: 'string' },
       },
     });
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
   const { values } = parsed;
-  if (values.generator !== undefined) {
-    throw new UsageError(
-      `--generator ${values.generator}: generation is not available yet; use --extractive`,
-    );
+  if (values.generator !== undefined && values.extractive) {
+    throw new UsageError('--generator and --extractive exclude each other');
+  }
+  if (values.generator === undefined) {
+    for (const option of ['temperature', 'top-p', 'max-tokens'] as const) {
+      if (values[option] !== undefined) throw new UsageError(`--${option} needs --generator`);
+    }
   }
   if (!values.data) throw new UsageError('--data <bundle.lumina> is required');
   if (!values.question?.trim()) throw new UsageError('--question is required');
@@ -106,7 +153,22 @@ export function parseAskArgs(args: string[]): AskOptions {
     neighbours: integer('--neighbours', values.neighbours, 0),
     mmr,
     budgetTokens: integer('--budget-tokens', values['budget-tokens'], 1),
+    generator: values.generator,
+    temperature: fraction('--temperature', values.temperature ?? '0', 0, 10),
+    topP: fraction('--top-p', values['top-p'] ?? '1', 0, 1),
+    maxTokens: integer('--max-tokens', values['max-tokens'] ?? String(DEFAULT_MAX_NEW_TOKENS), 1),
+    reranker: values.reranker,
   };
+}
+
+function fraction(option: string, value: string, min: number, max: number): number {
+  const parsed = /^\d+(\.\d+)?$|^\.\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed >= min && parsed <= max) || (option === '--top-p' && parsed === 0)) {
+    throw new UsageError(
+      `${option} must be a number ${option === '--top-p' ? 'in (0, 1]' : `from ${min} to ${max}`}, got "${value}"`,
+    );
+  }
+  return parsed;
 }
 
 function integer(option: string, value: string, min: 0 | 1): number {
@@ -119,15 +181,22 @@ function integer(option: string, value: string, min: 0 | 1): number {
   return parsed;
 }
 
-/** `lumina ask`: answers a question from a bundle, extractively, with citations. */
-export async function askCommand(args: string[], io: CliIo): Promise<void> {
+/**
+ * `lumina ask`: answers a question from a bundle, extractively or with a generator (streamed to
+ * stderr), with citations. Ctrl-C stops generation; the text so far is printed, marked.
+ */
+export async function askCommand(args: string[], io: AskIo): Promise<void> {
   const options = parseAskArgs(args);
   const controller = new AbortController();
   const interrupt = (): void => controller.abort();
   process.once('SIGINT', interrupt);
   try {
-    const report = await ask(options, io, controller.signal);
-    io.stdout(report.answer);
+    const report = await ask(
+      options,
+      { stream: (piece) => process.stderr.write(piece), ...io },
+      controller.signal,
+    );
+    io.stdout(report.interrupted ? `${report.answer} [interrupted]` : report.answer);
     io.stdout(JSON.stringify(report));
   } finally {
     process.off('SIGINT', interrupt);
@@ -136,7 +205,7 @@ export async function askCommand(args: string[], io: CliIo): Promise<void> {
 
 export async function ask(
   options: AskOptions,
-  io: CliIo,
+  io: AskIo,
   signal?: AbortSignal,
 ): Promise<AskReport> {
   const info = await stat(options.data).catch(() => undefined);
@@ -145,9 +214,19 @@ export async function ask(
   const source = BundleRagSource.fromBundle(bundle, {
     name: path.basename(options.data, path.extname(options.data)),
   });
-  const embedder =
-    options.retriever === 'bm25' ? null : await openModel(options, bundle, io, signal);
+  let embedder: QueryEmbedder | null = null;
+  let generator: TransformersTextGenerator | null = null;
+  let reranker: CrossEncoderReranker | null = null;
   try {
+    embedder = options.retriever === 'bm25' ? null : await openModel(options, bundle, io, signal);
+    generator = options.generator ? await openGenerator(options.generator, io, signal) : null;
+    reranker = options.reranker ? await openReranker(options.reranker, io, signal) : null;
+    if (generator?.info.seeded) {
+      io.stderr(`${generator.info.name}: seeded random weights, the generated text is meaningless`);
+    }
+    if (reranker?.info.seeded) {
+      io.stderr(`${reranker.info.name}: seeded random weights, the re-ranking is meaningless`);
+    }
     let queryVector: Float32Array | undefined;
     let embedSentences: EmbedSentences | undefined;
     if (embedder) {
@@ -159,36 +238,84 @@ export async function ask(
         return texts.map((_, i) => flat.subarray(i * dims, (i + 1) * dims));
       };
     }
-    const answer = await askExtractive(source, options.question, {
+    const retrieval = {
       mode: options.retriever,
       k: options.topK,
-      counter: embedder?.counter ?? whitespaceCounter,
-      budgetTokens: options.budgetTokens,
       ...(options.neighbours > 0 ? { neighbours: options.neighbours } : {}),
       ...(options.mmr !== undefined ? { mmr: { lambda: options.mmr } } : {}),
       ...(queryVector ? { queryVector } : {}),
-      ...(embedSentences ? { embedSentences } : {}),
+      ...(reranker ? { reranker } : {}),
       ...(signal ? { signal } : {}),
-    });
-    return {
-      question: answer.question,
-      retriever: answer.mode,
-      answer: answer.text,
-      abstained: answer.abstained,
-      citations: answer.citations,
-      passages: answer.passages.map((p) => ({
-        chunkId: p.id,
-        docId: p.docId,
-        score: p.score,
-        rank: p.rank,
-        neighbourOf: p.neighbourOf,
-      })),
-      timings: answer.timings,
-      ...(embedder ? { model: embedder.id } : {}),
     };
+    let answer: RagAnswer | GenerativeAnswer;
+    if (generator) {
+      const stream = io.stream;
+      answer = await askGenerative(source, options.question, generator, {
+        ...retrieval,
+        budgetTokens: options.budgetTokens,
+        maxNewTokens: options.maxTokens,
+        temperature: options.temperature,
+        topP: options.topP,
+        ...(stream ? { onToken: stream } : {}),
+      });
+      // The streamed text ends without a newline; the answer lines follow on their own.
+      if (!answer.abstained) stream?.('\n');
+    } else {
+      answer = await askExtractive(source, options.question, {
+        ...retrieval,
+        counter: embedder?.counter ?? whitespaceCounter,
+        budgetTokens: options.budgetTokens,
+        ...(embedSentences ? { embedSentences } : {}),
+      });
+    }
+    return reportOf(answer, options, embedder, generator);
   } finally {
     await embedder?.model.dispose();
+    await generator?.dispose();
+    await reranker?.dispose();
   }
+}
+
+function reportOf(
+  answer: RagAnswer | GenerativeAnswer,
+  options: AskOptions,
+  embedder: QueryEmbedder | null,
+  generator: TransformersTextGenerator | null,
+): AskReport {
+  const generated = 'generated' in answer ? answer : null;
+  return {
+    question: answer.question,
+    retriever: answer.mode,
+    answer: answer.text,
+    abstained: answer.abstained,
+    citations: answer.citations,
+    passages: answer.passages.map((p) => ({
+      chunkId: p.id,
+      docId: p.docId,
+      score: p.score,
+      rank: p.rank,
+      neighbourOf: p.neighbourOf,
+    })),
+    timings: generated
+      ? {
+          ...answer.timings,
+          firstTokenMs: generated.firstTokenMs,
+          tokensPerSecond: generated.tokensPerSecond,
+        }
+      : answer.timings,
+    ...(embedder ? { model: embedder.id } : {}),
+    ...(options.reranker ? { reranker: options.reranker } : {}),
+    ...(generated && options.generator
+      ? {
+          generator: options.generator,
+          interrupted: generated.interrupted,
+          tokens: generated.tokens,
+          seeded: generator?.info.seeded ?? false,
+          uncited: generated.uncited,
+          invalidCitations: generated.invalidCitations,
+        }
+      : {}),
+  };
 }
 
 interface QueryEmbedder {

@@ -1,9 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AskReport } from '../../../src/cli/ask.ts';
-import { askCommand } from '../../../src/cli/ask.ts';
+import { ask, askCommand, parseAskArgs, type AskIo, type AskReport } from '../../../src/cli/ask.ts';
 import { runCli } from '../../../src/cli/cli.ts';
 import type { CliIo } from '../../../src/cli/cli-types.ts';
 import { loadLocalModel } from '../../../src/cli/eval-model.ts';
@@ -13,7 +13,12 @@ import {
   type BundleDocument,
   type BundleInput,
 } from '../../../src/core/bundle/index.ts';
-import { tinySeededModel } from '../../support/shared-data.ts';
+import { buildSeededDecoderFolder } from '../../../src/core/model/decoder/decoder-folder.ts';
+import { buildSeededCrossEncoderFolder } from '../../../src/core/model/seeded-cross-encoder-folder.ts';
+import { CrossEncoderReranker } from '../../../src/core/rag/cross-encoder.ts';
+import { minilmDir, tinyBertConfig, tinySeededModel } from '../../support/shared-data.ts';
+import { decoderTokenizer, tinyDecoderConfig } from '../decoder/fixtures.ts';
+import { writeFolder } from '../decoder/write-folder.ts';
 
 const DOCS: Record<string, string[]> = {
   bees: [
@@ -205,15 +210,72 @@ describe('lumina ask', () => {
     expect(json.model).toBe(modelDir);
   }, 30_000);
 
-  it('refuses --generator and bad options with exit 2', async () => {
-    const generator = capture();
+  it('re-orders the candidates with a --reranker cross-encoder folder', async () => {
+    const crossEncoderDir = path.join(root, 'cross-encoder');
+    const folder = await buildSeededCrossEncoderFolder({
+      configJson: { ...tinyBertConfig(), initializer_range: 0.2 },
+      seed: 9,
+      tokenizerFiles: new Map(
+        ['tokenizer.json', 'tokenizer_config.json'].map((name) => [
+          name,
+          new Uint8Array(readFileSync(path.join(minilmDir, name))),
+        ]),
+      ),
+    });
+    await writeFolder(crossEncoderDir, folder.files);
+    const question = 'Do bees dance near volcanoes and tides of the Moon?';
+    const run = capture();
+    await askCommand(
+      ['--data', bundlePath, '--question', question, '--reranker', crossEncoderDir, '--top-k', '3'],
+      run.io,
+    );
+    const json = report(run.out);
+    expect(json.reranker).toBe(crossEncoderDir);
+    expect(json.passages).toHaveLength(3);
+    // Each passage's score is the cross-encoder's logit for (question, passage), best first.
+    const reranker = await CrossEncoderReranker.load({ kind: 'files', files: folder.files });
+    try {
+      const text = (chunkId: string): string => {
+        const [doc, index] = chunkId.split('#');
+        return DOCS[doc ?? '']?.[Number(index)] ?? '';
+      };
+      const own = await reranker.rerank(
+        question,
+        json.passages.map((p) => text(p.chunkId)),
+      );
+      json.passages.forEach((p, i) => expect(p.score).toBeCloseTo(own[i] as number, 5));
+      const scores = json.passages.map((p) => p.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    } finally {
+      await reranker.dispose();
+    }
+  }, 30_000);
+
+  it('refuses bad options with exit 2', async () => {
+    const both = capture();
     expect(
       await runCli(
-        ['ask', '--data', bundlePath, '--question', 'q', '--generator', 'some/model'],
-        generator.io,
+        ['ask', '--data', bundlePath, '--question', 'q', '--generator', 'x', '--extractive'],
+        both.io,
       ),
     ).toBe(2);
-    expect(generator.err.join('\n')).toMatch(/generation is not available yet; use --extractive/);
+    expect(both.err.join('\n')).toMatch(/--generator and --extractive exclude each other/);
+    const topP = capture();
+    expect(
+      await runCli(
+        ['ask', '--data', bundlePath, '--question', 'q', '--generator', 'x', '--top-p', '0'],
+        topP.io,
+      ),
+    ).toBe(2);
+    expect(topP.err.join('\n')).toMatch(/--top-p must be a number in \(0, 1\]/);
+    const temperature = capture();
+    expect(
+      await runCli(
+        ['ask', '--data', bundlePath, '--question', 'q', '--temperature', '0.7'],
+        temperature.io,
+      ),
+    ).toBe(2);
+    expect(temperature.err.join('\n')).toMatch(/--temperature needs --generator/);
     const retriever = capture();
     expect(
       await runCli(
@@ -225,4 +287,112 @@ describe('lumina ask', () => {
     expect(await runCli(['ask', '--question', 'q'], missing.io)).toBe(2);
     expect(missing.err.join('\n')).toMatch(/--data/);
   });
+});
+
+describe('lumina ask --generator (seeded decoder written by the decoder writer)', () => {
+  /** Writable with distinct tokens of the test decoder tokenizer (a scripted chain cannot branch). */
+  const SCRIPTED = ' Sunlight helps the skin [1].';
+  const QUESTION = 'How do honey bees tell where the flowers are?';
+  let decoderDir: string;
+  let scriptedTokens = 0;
+
+  beforeAll(async () => {
+    const tokenizer = await decoderTokenizer();
+    const folder = await buildSeededDecoderFolder({
+      config: tinyDecoderConfig(tokenizer, { tieWordEmbeddings: false, nPositions: 512 }),
+      seed: 21,
+      tokenizer,
+      scriptedText: SCRIPTED,
+    });
+    scriptedTokens = folder.scriptedIds?.length ?? 0;
+    decoderDir = path.join(root, 'scripted-decoder');
+    await writeFolder(decoderDir, folder.files);
+  }, 60_000);
+
+  function streamed(): { io: AskIo; out: string[]; err: string[]; pieces: string[] } {
+    const run = capture();
+    const pieces: string[] = [];
+    return { ...run, io: { ...run.io, stream: (piece) => pieces.push(piece) }, pieces };
+  }
+
+  it('streams the scripted answer, prints it, then the JSON line with its citation ids', async () => {
+    const run = streamed();
+    await askCommand(
+      ['--data', bundlePath, '--question', QUESTION, '--generator', decoderDir, '--top-k', '1'],
+      run.io,
+    );
+    const json = report(run.out);
+    expect(run.out[0]).toBe(SCRIPTED);
+    expect(json.answer).toBe(SCRIPTED);
+    // Streamed piece by piece (more than one), then the newline that ends the stream.
+    expect(run.pieces.length).toBeGreaterThan(2);
+    expect(run.pieces.join('')).toBe(`${SCRIPTED}\n`);
+    expect(json.generator).toBe(decoderDir);
+    expect(json.seeded).toBe(true);
+    expect(json.interrupted).toBe(false);
+    expect(json.abstained).toBe(false);
+    expect(json.uncited).toBe(false);
+    expect(json.invalidCitations).toEqual([]);
+    expect(json.passages.map((p) => p.chunkId)).toEqual(['bees#0']);
+    expect(json.citations).toEqual([
+      expect.objectContaining({ n: 1, docId: 'bees', chunkIds: ['bees#0'] }),
+    ]);
+    // The scripted ids end with </s>, which stops generation and is not counted.
+    expect(json.tokens).toBe(scriptedTokens - 1);
+    expect(json.timings.firstTokenMs).toBeGreaterThan(0);
+    expect(json.timings.tokensPerSecond).toBeGreaterThan(0);
+    expect(run.err.join('\n')).toMatch(/seeded random weights, the generated text is meaningless/);
+  }, 30_000);
+
+  it('stops on Ctrl-C: the partial answer, marked interrupted', async () => {
+    const run = streamed();
+    const controller = new AbortController();
+    const io: AskIo = {
+      ...run.io,
+      stream: (piece) => {
+        run.pieces.push(piece);
+        if (run.pieces.length === 2) controller.abort();
+      },
+    };
+    const options = parseAskArgs([
+      '--data',
+      bundlePath,
+      '--question',
+      QUESTION,
+      '--generator',
+      decoderDir,
+      '--top-k',
+      '1',
+    ]);
+    const json = await ask(options, io, controller.signal);
+    expect(json.interrupted).toBe(true);
+    expect(json.answer.length).toBeGreaterThan(0);
+    expect(json.answer.length).toBeLessThan(SCRIPTED.length);
+    expect(SCRIPTED.startsWith(json.answer)).toBe(true);
+  }, 30_000);
+
+  it('interrupts through SIGINT in the CLI command and prints the partial answer marked', async () => {
+    const run = streamed();
+    let sent = false;
+    const io: AskIo = {
+      ...run.io,
+      stream: (piece) => {
+        run.pieces.push(piece);
+        // What Ctrl-C delivers to the process; askCommand listens for it while it runs.
+        if (!sent && run.pieces.length === 2) {
+          sent = true;
+          process.emit('SIGINT', 'SIGINT');
+        }
+      },
+    };
+    await askCommand(
+      ['--data', bundlePath, '--question', QUESTION, '--generator', decoderDir, '--top-k', '1'],
+      io,
+    );
+    const json = report(run.out);
+    expect(json.interrupted).toBe(true);
+    expect(run.out[0]).toBe(`${json.answer} [interrupted]`);
+    expect(SCRIPTED.startsWith(json.answer)).toBe(true);
+    expect(json.answer.length).toBeLessThan(SCRIPTED.length);
+  }, 30_000);
 });

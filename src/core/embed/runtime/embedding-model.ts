@@ -10,26 +10,15 @@ import { throwIfAborted } from '../../abort.ts';
 import { halfToFloat } from '../../model/safetensors.ts';
 import { ProgressReporter, type ProgressCallback } from '../../progress.ts';
 import { ModelLoadError, errorText } from './errors.ts';
-import {
-  checkModelFiles,
-  filesResolver,
-  modelFolderFiles,
-  onnxFileFor,
-  urlResolver,
-  type FileResolver,
-} from './model-files.ts';
+import { onnxFileFor } from './model-files.ts';
+import { openModelSource, type OpenedModelSource } from './open-model-source.ts';
 import { normalizeRows, poolTokens, truncateRows } from './pooling.ts';
 import {
   SENTENCE_TRANSFORMERS_FILES,
   sentenceTransformersDefaults,
 } from './sentence-transformers-config.ts';
 import { buildTokenBatch, specialTokenLayout, type SpecialTokenLayout } from './token-batch.ts';
-import {
-  allowHubDownloads,
-  readHubJson,
-  openServedFolder,
-  transformersDevice,
-} from './transformers-env.ts';
+import { transformersDevice } from './transformers-env.ts';
 import type {
   EmbeddingModelInfo,
   EmbeddingOptions,
@@ -172,7 +161,7 @@ export class EmbeddingModel {
     const device = options.device ?? 'wasm';
     const progress = new ProgressReporter(onProgress);
     progress.start(`Loading ${sourceName(source)}`);
-    const opened = await openSource(source, dtype);
+    const opened = await openModelSource(source, { dtype, label: 'The model folder' });
     let model: PreTrainedModel | null = null;
     try {
       throwIfAborted(signal);
@@ -261,52 +250,8 @@ export class EmbeddingModel {
 
 let loadQueue: Promise<unknown> = Promise.resolve();
 
-interface OpenedSource {
-  hub: boolean;
-  modelId: string;
-  revision: string;
-  name: string;
-  readJson(path: string): Promise<unknown>;
-  release(): void;
-}
-
-async function openSource(
-  source: ModelSource,
-  dtype: EmbeddingOptions['dtype'],
-): Promise<OpenedSource> {
-  if (source.kind === 'hub') {
-    const revision = source.revision ?? 'main';
-    allowHubDownloads(true);
-    return {
-      hub: true,
-      modelId: source.id,
-      revision,
-      name: source.id,
-      readJson: (path) => readHubJson(source.id, revision, path),
-      release: () => undefined,
-    };
-  }
-  let resolve: FileResolver;
-  let listing: string[] | null = null;
-  let releaseFiles = (): void => undefined;
-  let name: string;
-  if (source.kind === 'files') {
-    const files = modelFolderFiles(source.files);
-    resolve = filesResolver(files);
-    listing = [...files.keys()];
-    name = source.name ?? 'local model folder';
-  } else {
-    const served = urlResolver(source.baseUrl);
-    resolve = served.resolve;
-    releaseFiles = served.release;
-    name = source.name ?? source.baseUrl;
-  }
-  await checkModelFiles(resolve, dtype ?? 'fp32', listing, `The model folder "${name}"`);
-  return { hub: false, ...openServedFolder(resolve, releaseFiles), name };
-}
-
 /** Runs a load step, turning transformers.js's failures into a ModelLoadError that says what to do. */
-async function step<T>(opened: OpenedSource, what: string, run: () => Promise<T>): Promise<T> {
+async function step<T>(opened: OpenedModelSource, what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {

@@ -9,21 +9,10 @@ import {
 } from '@huggingface/transformers';
 import { throwIfAborted, yieldToEventLoop } from '../../abort.ts';
 import { ModelLoadError } from '../../embed/runtime/errors.ts';
-import {
-  checkModelFiles,
-  filesResolver,
-  modelFolderFiles,
-  urlResolver,
-  type FileResolver,
-} from '../../embed/runtime/model-files.ts';
+import { openModelSource } from '../../embed/runtime/open-model-source.ts';
 import { loadModelTokenCounter } from '../../embed/runtime/model-tokenizer.ts';
-import {
-  allowHubDownloads,
-  readHubJson,
-  openServedFolder,
-  transformersDevice,
-} from '../../embed/runtime/transformers-env.ts';
-import type { EmbedDevice, ModelSource } from '../../embed/runtime/types.ts';
+import { transformersDevice } from '../../embed/runtime/transformers-env.ts';
+import type { EmbedDevice, EmbedDtype, ModelSource } from '../../embed/runtime/types.ts';
 import { ProgressReporter, type ProgressCallback } from '../../progress.ts';
 import type { GenerateOptions, GenerationResult, TextGenerator } from '../../rag/generate.ts';
 import type { TokenCounter } from '../../tokenizer/index.ts';
@@ -89,7 +78,11 @@ export class TransformersTextGenerator implements TextGenerator {
     const device = options.device ?? 'wasm';
     const dtype = options.dtype ?? 'fp32';
     const progress = new ProgressReporter(options.onProgress);
-    const opened = await openSource(source, dtype);
+    const opened = await openModelSource(source, {
+      // q4/q4f16 are Hub quantisations: their files are the Hub's to name, not Lumina's to check.
+      dtype: isLocalDtype(dtype) ? dtype : null,
+      label: 'The model folder',
+    });
     progress.start(`Loading ${opened.name}`);
     let model: PreTrainedModel | null = null;
     try {
@@ -238,50 +231,8 @@ export class TransformersTextGenerator implements TextGenerator {
   }
 }
 
-interface OpenedSource {
-  modelId: string;
-  revision: string;
-  name: string;
-  readJson(path: string): Promise<unknown>;
-  release(): void;
-}
-
-const LOCAL_DTYPES = new Set(['fp32', 'fp16', 'q8']);
-
-async function openSource(source: ModelSource, dtype: GeneratorDtype): Promise<OpenedSource> {
-  if (source.kind === 'hub') {
-    const revision = source.revision ?? 'main';
-    allowHubDownloads(true);
-    return {
-      modelId: source.id,
-      revision,
-      name: source.id,
-      readJson: (path) => readHubJson(source.id, revision, path),
-      release: () => undefined,
-    };
-  }
-  let resolve: FileResolver;
-  let release = (): void => undefined;
-  let listing: string[] | null = null;
-  if (source.kind === 'files') {
-    const files = modelFolderFiles(source.files);
-    resolve = filesResolver(files);
-    listing = [...files.keys()];
-  } else {
-    const served = urlResolver(source.baseUrl);
-    resolve = served.resolve;
-    release = served.release;
-  }
-  const name = source.name ?? (source.kind === 'url' ? source.baseUrl : 'local model folder');
-  if (LOCAL_DTYPES.has(dtype)) {
-    await checkModelFiles(
-      resolve,
-      dtype as 'fp32' | 'fp16' | 'q8',
-      listing,
-      `The model folder "${name}"`,
-    );
-  }
-  return { ...openServedFolder(resolve, release), name };
+function isLocalDtype(dtype: GeneratorDtype): dtype is EmbedDtype {
+  return dtype === 'fp32' || dtype === 'fp16' || dtype === 'q8';
 }
 
 function asObject(value: unknown): Record<string, unknown> | null {

@@ -15,6 +15,11 @@ export interface BertOnnxOptions {
   producerVersion?: string;
   docString?: string;
   metadata?: Record<string, string>;
+  /**
+   * Export BertForSequenceClassification instead: the pooler (tanh dense on [CLS]) and
+   * `classifier.weight/bias` on top, with `logits` [batch_size, numLabels] as the only output.
+   */
+  classifier?: { numLabels: number };
 }
 
 /**
@@ -29,7 +34,7 @@ export function exportBertOnnx(
   weights: ReadonlyMap<string, Float32Tensor>,
   options: BertOnnxOptions = {},
 ): Uint8Array {
-  checkWeights(config, weights);
+  checkWeights(config, weights, options.classifier);
   const g = new GraphBuilder();
   const weight = (name: string): string => {
     const tensor = weights.get(name) as Float32Tensor;
@@ -165,9 +170,12 @@ export function exportBertOnnx(
       `${out}/LayerNorm`,
       `${prefix}.output.LayerNorm`,
       g.op('Add', out, [down, attended]),
-      last ? 'last_hidden_state' : undefined,
+      last && !options.classifier ? 'last_hidden_state' : undefined,
     );
   }
+  const outputs: OnnxValueInfo[] = options.classifier
+    ? [classifierHead(g, hidden, linear, options.classifier.numLabels)]
+    : [];
 
   const tokens = ['batch_size', 'sequence_length'];
   const intInput = (name: string): OnnxValueInfo => ({
@@ -187,20 +195,64 @@ export function exportBertOnnx(
       nodes: g.nodes,
       initializers: g.initializers,
       inputs: [intInput('input_ids'), intInput('attention_mask'), intInput('token_type_ids')],
-      outputs: [
-        {
-          name: 'last_hidden_state',
-          elemType: OnnxDataType.FLOAT,
-          shape: [...tokens, config.hiddenSize],
-        },
-      ],
+      outputs:
+        outputs.length > 0
+          ? outputs
+          : [
+              {
+                name: 'last_hidden_state',
+                elemType: OnnxDataType.FLOAT,
+                shape: [...tokens, config.hiddenSize],
+              },
+            ],
     },
   });
 }
 
-/** Every encoder tensor must be present with its config shape; the pooler is not exported. */
-function checkWeights(config: BertConfig, weights: ReadonlyMap<string, Float32Tensor>): void {
-  for (const spec of bertTensorSpecs(config, { pooler: false })) {
+/**
+ * HF's BertPooler (tanh of a dense layer on the first token) and the classifier linear layer;
+ * dropout is the identity at inference.
+ */
+function classifierHead(
+  g: GraphBuilder,
+  hidden: string,
+  linear: (scope: string, prefix: string, input: string) => string,
+  numLabels: number,
+): OnnxValueInfo {
+  const first = g.op(
+    'Gather',
+    '/pooler',
+    [hidden, g.int64s([0])],
+    [{ name: 'axis', type: 'int', value: 1 }],
+  );
+  const cls = g.op('Squeeze', '/pooler', [first, g.int64s([1])]);
+  const pooled = g.op('Tanh', '/pooler', [linear('/pooler/dense', 'pooler.dense', cls)]);
+  const scores = linear('/classifier', 'classifier', pooled);
+  g.op('Identity', '/classifier', [scores], [], 'logits');
+  return { name: 'logits', elemType: OnnxDataType.FLOAT, shape: ['batch_size', numLabels] };
+}
+
+/**
+ * Every encoder tensor must be present with its config shape; the pooler and classifier only
+ * for a classification export.
+ */
+function checkWeights(
+  config: BertConfig,
+  weights: ReadonlyMap<string, Float32Tensor>,
+  classifier: BertOnnxOptions['classifier'],
+): void {
+  const specs = bertTensorSpecs(config, { pooler: classifier !== undefined });
+  if (classifier) {
+    specs.push(
+      {
+        name: 'classifier.weight',
+        shape: [classifier.numLabels, config.hiddenSize],
+        init: 'normal',
+      },
+      { name: 'classifier.bias', shape: [classifier.numLabels], init: 'zeros' },
+    );
+  }
+  for (const spec of specs) {
     const tensor = weights.get(spec.name);
     if (!tensor) throw new Error(`Missing weight "${spec.name}"`);
     if (tensor.dtype !== 'F32')
