@@ -3,7 +3,12 @@ import path from 'node:path';
 import { TransformersTextGenerator } from '../core/model/decoder/transformers-generator.ts';
 import { CrossEncoderReranker } from '../core/rag/cross-encoder.ts';
 import { UsageError, type CliIo } from './cli-types.ts';
-import { fetchHubModel } from './hub-download.ts';
+import {
+  fetchHubModel,
+  OPTIONAL_HUB_FILES,
+  REQUIRED_HUB_FILES,
+  type HubDownloadOptions,
+} from './hub-download.ts';
 import { defaultCacheDir, defaultHubUrl, DEFAULT_REVISION, isHubId } from './hub-model-ref.ts';
 import { hubProgressPrinter } from './hub-progress.ts';
 import { readModelFolder } from './read-model-folder.ts';
@@ -17,6 +22,7 @@ export async function resolveModelDir(
   spec: string,
   io: CliIo,
   signal: AbortSignal | undefined,
+  files?: HubDownloadOptions['files'],
 ): Promise<string> {
   if ((await stat(spec).catch(() => undefined))?.isDirectory()) return spec;
   if (!isHubId(spec)) {
@@ -31,17 +37,28 @@ export async function resolveModelDir(
     cacheDir: defaultCacheDir(),
     ...(token ? { token } : {}),
     ...(signal ? { signal } : {}),
+    ...(files ? { files } : {}),
+    folderOption: option,
     onProgress: hubProgressPrinter(io, ref.id),
   });
   return folder.dir;
 }
+
+/**
+ * A Hub text-generation model also brings its generation defaults and, for models over 2 GB,
+ * the ONNX weights stored beside the graph (`model.onnx_data`).
+ */
+export const GENERATOR_HUB_FILES: NonNullable<HubDownloadOptions['files']> = {
+  required: REQUIRED_HUB_FILES,
+  optional: [...OPTIONAL_HUB_FILES, 'generation_config.json', 'onnx/model.onnx_data'],
+};
 
 export async function openGenerator(
   spec: string,
   io: CliIo,
   signal: AbortSignal | undefined,
 ): Promise<TransformersTextGenerator> {
-  const dir = await resolveModelDir('--generator', spec, io, signal);
+  const dir = await resolveModelDir('--generator', spec, io, signal, GENERATOR_HUB_FILES);
   return TransformersTextGenerator.load(
     { kind: 'files', files: await readModelFolder(dir), name: path.basename(path.resolve(dir)) },
     { device: 'wasm', dtype: 'fp32', ...(signal ? { signal } : {}) },

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -395,4 +397,60 @@ describe('lumina ask --generator (seeded decoder written by the decoder writer)'
     expect(SCRIPTED.startsWith(json.answer)).toBe(true);
     expect(json.answer.length).toBeLessThan(SCRIPTED.length);
   }, 30_000);
+
+  it('downloads a Hub generator with its generation_config.json, then answers from the cache', async () => {
+    const hubId = 'lumina-test/scripted-decoder';
+    const prefix = `/${hubId}/resolve/main/`;
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      const url = request.url ?? '';
+      requests.push(url);
+      const file = url.startsWith(prefix) ? decodeURIComponent(url.slice(prefix.length)) : '';
+      const bytes = file ? readFileSyncOrNull(path.join(decoderDir, ...file.split('/'))) : null;
+      if (!bytes) {
+        response.writeHead(404).end('Entry not found');
+        return;
+      }
+      response.writeHead(200, { 'content-length': String(bytes.byteLength) }).end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const cache = path.join(root, 'hub-cache');
+    const saved = { hub: process.env.LUMINA_HUB_URL, cache: process.env.LUMINA_CACHE_DIR };
+    process.env.LUMINA_HUB_URL = `http://127.0.0.1:${port}`;
+    process.env.LUMINA_CACHE_DIR = cache;
+    try {
+      const args = ['--data', bundlePath, '--question', QUESTION, '--generator', hubId];
+      const first = streamed();
+      await askCommand([...args, '--top-k', '1'], first.io);
+      expect(report(first.out).answer).toBe(SCRIPTED);
+      const fetched = requests.map((url) => url.slice(prefix.length));
+      expect(fetched).toContain('generation_config.json');
+      expect(fetched).toContain('onnx/model.onnx');
+      // The folder has no external weights file: asked for once, remembered as absent.
+      expect(fetched).toContain('onnx/model.onnx_data');
+      const cached = await readdir(path.join(cache, 'hub', ...hubId.split('/'), 'main'));
+      expect(cached).toContain('generation_config.json');
+
+      const before = requests.length;
+      const second = streamed();
+      await askCommand([...args, '--top-k', '1'], second.io);
+      expect(report(second.out).answer).toBe(SCRIPTED);
+      expect(requests.length).toBe(before);
+    } finally {
+      if (saved.hub === undefined) delete process.env.LUMINA_HUB_URL;
+      else process.env.LUMINA_HUB_URL = saved.hub;
+      if (saved.cache === undefined) delete process.env.LUMINA_CACHE_DIR;
+      else process.env.LUMINA_CACHE_DIR = saved.cache;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 60_000);
 });
+
+function readFileSyncOrNull(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch {
+    return null;
+  }
+}
