@@ -1,7 +1,7 @@
 /**
  * `lumina train clm`: causal-LM pretraining of Lumina's own GPT-2 decoder with TF.js in Node
  * (cpu or wasm backend), the same loop and checkpoint files as `train mlm` (`--resume` continues
- * a stopped or killed run). Without --tokenizer a byte-level BPE is trained on the corpus first.
+ * a stopped or killed run). The config's `model.architecture` is gpt2 (or left out). Without --tokenizer a byte-level BPE is trained on the corpus first.
  * Progress on stderr, one JSON line of metrics on stdout (validation perplexity included), and
  * the decoder in the HF GPT-2 layout in `<out>`, which `lumina ask --generator <out>` and the
  * app's Ask panel load.
@@ -11,6 +11,7 @@ import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serializeTokenizerJson } from '../core/tokenizer/train/tokenizer-files.ts';
+import { formatIssue, parseTrainConfigYaml, type TrainConfig } from '../core/train/config/index.ts';
 import { useBackend, type TfBackendName } from '../core/train/bert/backend.ts';
 import {
   causalTokenizerFromJson,
@@ -26,7 +27,6 @@ import {
   CHECKPOINT_DIR,
   latestCheckpoint,
   METRICS_FILE,
-  readConfig,
   readLines,
   round,
   saveCheckpoint,
@@ -126,6 +126,28 @@ export interface TrainClmReport {
   files: string[];
 }
 
+/**
+ * The config file read as a decoder's: `model.architecture: gpt2`, or left out (then the gpt2
+ * defaults apply: gelu_new, LayerNorm epsilon 1e-5). A config that says bert is refused rather
+ * than trained as something it does not describe.
+ */
+export async function readDecoderConfig(file: string): Promise<TrainConfig> {
+  const result = parseTrainConfigYaml(await readFile(file, 'utf8'), {
+    defaultArchitecture: 'gpt2',
+  });
+  if (!result.ok) {
+    throw new UsageError(
+      `--config ${file}:\n${result.issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}`,
+    );
+  }
+  if (result.config.model.architecture !== 'gpt2') {
+    throw new UsageError(
+      `--config ${file}: model.architecture is "${result.config.model.architecture}"; train clm trains a gpt2 decoder (set architecture: gpt2, or use train mlm for a bert encoder)`,
+    );
+  }
+  return result.config;
+}
+
 /** tokenizer.json from --tokenizer (file or folder), the run's own copy, or trained here. */
 async function decoderTokenizerText(
   args: TrainClmArgs,
@@ -155,7 +177,7 @@ export async function trainClmCli(
   signal?: AbortSignal,
 ): Promise<TrainClmReport> {
   const started = performance.now();
-  const config = await readConfig(args.config);
+  const config = await readDecoderConfig(args.config);
   const backendName = args.backend ?? config.training.backend;
   if (backendName === 'webgpu') {
     throw new UsageError(

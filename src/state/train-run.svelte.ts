@@ -508,7 +508,9 @@ export class TrainRunState {
     );
     if (result) {
       this.exported = { ...result, name };
-      this.exportJob.notice = `Saved ${name} (${result.fileCount} files, step ${result.step}) in this browser: the Library's Embedding panel lists it under "Models in this browser".`;
+      this.exportJob.notice = decoder
+        ? `Saved ${name} (step ${result.step}) in this browser: in Explore → Ask, choose "Models in this browser" to answer with it.`
+        : `Saved ${name} (${result.fileCount} files, step ${result.step}) in this browser: the Library's Embedding panel lists it under "Models in this browser".`;
     }
   }
 

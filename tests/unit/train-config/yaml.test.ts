@@ -137,7 +137,7 @@ describe('errors name the field and its line', () => {
       'model.n_layers (line 2): must be a whole number of 1 or more, got 0',
       'model.dropout (line 3): must be a number from 0 to below 1, got 1',
       'model.vocab_size (line 4): must be "auto" or a whole number of 1 or more, got "big"',
-      'model.hidden_act (line 5): must be one of "gelu", got "relu"',
+      'model.hidden_act (line 5): must be one of "gelu", "gelu_new", got "relu"',
       'data.seq_len (line 7): must be a whole number of 3 or more, got 12.5',
       'data.tokenizer (line 8): must be a non-empty string, got ""',
       'data.corpus_files (line 9): must be a list of non-empty strings, got a list',

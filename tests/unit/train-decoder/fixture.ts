@@ -23,7 +23,7 @@ export async function tinyTokenizer(): Promise<{
 export function tinyDecoderTrainConfig(
   overrides: (config: TrainConfig) => void = () => undefined,
 ): TrainConfig {
-  const config = defaultTrainConfigCopy();
+  const config = defaultTrainConfigCopy('gpt2');
   Object.assign(config.model, {
     d_model: 32,
     n_layers: 2,

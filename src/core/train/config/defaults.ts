@@ -1,4 +1,4 @@
-import type { TrainConfig } from './types.ts';
+import type { HiddenAct, ModelArchitecture, TrainConfig } from './types.ts';
 
 /**
  * A small BERT (4 layers, 256 wide) that trains in minutes on a laptop GPU, with the usual MLM
@@ -55,6 +55,26 @@ export const defaultTrainConfig: TrainConfig = {
   },
 };
 
-export function defaultTrainConfigCopy(): TrainConfig {
-  return structuredClone(defaultTrainConfig);
+/** The one activation each architecture implements. */
+export const ARCHITECTURE_ACTIVATION: Readonly<Record<ModelArchitecture, HiddenAct>> = {
+  bert: 'gelu',
+  gpt2: 'gelu_new',
+};
+
+/** The model defaults that differ between the architectures (HF BertConfig / GPT2Config). */
+const ARCHITECTURE_MODEL_DEFAULTS: Readonly<
+  Record<ModelArchitecture, Pick<TrainConfig['model'], 'hidden_act' | 'layer_norm_eps'>>
+> = {
+  bert: { hidden_act: 'gelu', layer_norm_eps: 1e-12 },
+  gpt2: { hidden_act: 'gelu_new', layer_norm_eps: 1e-5 },
+};
+
+/**
+ * A fresh copy of the defaults for an architecture: gpt2 takes the same sizes and recipe as
+ * bert, with GPT-2's tanh GELU and LayerNorm epsilon.
+ */
+export function defaultTrainConfigCopy(architecture: ModelArchitecture = 'bert'): TrainConfig {
+  const config = structuredClone(defaultTrainConfig);
+  Object.assign(config.model, { architecture, ...ARCHITECTURE_MODEL_DEFAULTS[architecture] });
+  return config;
 }

@@ -37,15 +37,17 @@ export const SECTIONS = ['model', 'data', 'training'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export const SECTION_DOCS: Record<SectionName, string> = {
-  model: 'BERT encoder architecture (written to config.json with HF names).',
-  data: 'Corpus, tokenizer, splits and masking.',
+  model:
+    'Architecture and sizes: a BERT encoder (masked LM) or a GPT-2 decoder (causal LM); written to config.json with HF names.',
+  data: 'Corpus, tokenizer, splits and (bert only) masking.',
   training: 'Optimiser, schedule, evaluation, checkpoints and backend.',
 };
 
 /** Objects inside sections, with their explanation. */
 export const GROUP_DOCS: Record<string, string> = {
   'data.split': 'Train / validation / test shares of the texts; they must add up to 1.',
-  'data.masking': 'What happens to a masked position (BERT: 80 % mask, 10 % random, 10 % keep).',
+  'data.masking':
+    'bert only: what happens to a masked position (80 % mask, 10 % random, 10 % keep).',
   'training.early_stopping':
     'Stop when the metric has not improved by min_delta for `patience` evaluations, keeping the best weights.',
 };
@@ -54,8 +56,8 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'model.architecture',
     label: 'Architecture',
-    doc: 'Only "bert" (encoder-only) is supported.',
-    kind: { type: 'enum', values: ['bert'] },
+    doc: '"bert": encoder, masked-LM pretraining; "gpt2": decoder, causal-LM pretraining (sizes read as n_embd, n_layer, n_head, n_inner, n_positions).',
+    kind: { type: 'enum', values: ['bert', 'gpt2'] },
   },
   {
     path: 'model.vocab_size',
@@ -96,7 +98,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'model.type_vocab_size',
     label: 'Token types',
-    doc: 'Number of segment ids (HF type_vocab_size).',
+    doc: 'bert only: number of segment ids (HF type_vocab_size); gpt2 ignores the default and rejects other values.',
     kind: int(1),
   },
   {
@@ -114,14 +116,14 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'model.layer_norm_eps',
     label: 'LayerNorm epsilon',
-    doc: 'Added to the variance in every LayerNorm.',
+    doc: 'Added to the variance in every LayerNorm (default bert 1e-12, gpt2 1e-5).',
     kind: positive,
   },
   {
     path: 'model.hidden_act',
     label: 'Activation',
-    doc: 'Only exact (erf) "gelu".',
-    kind: { type: 'enum', values: ['gelu'] },
+    doc: 'bert: exact (erf) "gelu"; gpt2: tanh "gelu_new". Left out, the architecture\'s own.',
+    kind: { type: 'enum', values: ['gelu', 'gelu_new'] },
   },
   {
     path: 'model.initializer_range',
@@ -182,7 +184,7 @@ export const FIELDS: readonly FieldSpec[] = [
   {
     path: 'data.mask_probability',
     label: 'Mask probability',
-    doc: 'Share of tokens chosen for the MLM loss (BERT: 0.15).',
+    doc: 'bert only: share of tokens chosen for the MLM loss (BERT: 0.15).',
     kind: { type: 'number', min: 0, aboveMin: true, max: 1, belowMax: true },
   },
   {
@@ -366,6 +368,11 @@ export const ALIASES: ReadonlyMap<string, Alias> = new Map<string, Alias>([
   ['model.hidden_dropout_prob', { to: 'model.dropout' }],
   ['model.attention_probs_dropout_prob', { to: 'model.attention_dropout' }],
   ['model.layer_norm_epsilon', { to: 'model.layer_norm_eps' }],
+  ['model.n_positions', { to: 'model.max_seq_len' }],
+  ['model.n_inner', { to: 'model.d_ff' }],
+  ['model.activation_function', { to: 'model.hidden_act' }],
+  ['model.resid_pdrop', { to: 'model.dropout' }],
+  ['model.attn_pdrop', { to: 'model.attention_dropout' }],
   ['model.src_seq_len', { to: 'data.seq_len' }],
   ['model.batch_size', { to: 'training.batch_size' }],
   ['model.learning_rate', { to: 'training.learning_rate' }],

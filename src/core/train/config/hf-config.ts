@@ -1,10 +1,12 @@
-/** The model section to and from a Hugging Face BERT `config.json`. */
+/** The model section to and from a Hugging Face `config.json` (BERT; GPT-2 on input). */
 import {
   bertConfigToJson,
   BertConfigError,
   parseBertConfig,
   type BertConfig,
 } from '../../model/bert-config.ts';
+import { Gpt2ConfigError } from '../../model/decoder/gpt2-config.ts';
+import { parseGpt2Config } from '../decoder/config.ts';
 import type { ModelSection } from './types.ts';
 
 /** HF's `BertConfig` defaults for the dropout fields. */
@@ -40,6 +42,16 @@ export function modelSectionToHfConfig(
   model: ModelSection,
   tokenizer: TokenizerFacts,
 ): Record<string, string | number | string[]> {
+  // The MLM path builds encoders only; a gpt2 section goes to decoderConfigFromTrainConfig.
+  if (model.architecture !== 'bert') {
+    throw new BertConfigError(
+      'architecture',
+      `is "${model.architecture}": masked-LM training builds a bert encoder; train a gpt2 decoder with the causal-LM objective (lumina train clm)`,
+    );
+  }
+  if (model.hidden_act !== 'gelu') {
+    throw new BertConfigError('hidden_act', `"${model.hidden_act}": a bert encoder uses "gelu"`);
+  }
   const config: BertConfig = {
     vocabSize: resolveVocabSize(model, tokenizer.vocabSize),
     hiddenSize: model.d_model,
@@ -72,10 +84,49 @@ function dropout(raw: Record<string, unknown>, field: string): number {
 }
 
 /**
- * The model section of an HF BERT `config.json` (throws `BertConfigError` naming the field).
- * `pad_token_id` belongs to the tokenizer and is not kept.
+ * The gpt2 model section of an HF GPT-2 `config.json`. The section has one dropout for
+ * embeddings and residuals and always ties the output head, so configs that differ there are
+ * refused (`Gpt2ConfigError`) rather than trained as something else.
+ */
+function gpt2ModelSection(json: unknown): ModelSection {
+  const gpt2 = parseGpt2Config(json);
+  if (gpt2.embdPdrop !== gpt2.residPdrop) {
+    throw new Gpt2ConfigError(
+      `config.json: embd_pdrop (${gpt2.embdPdrop}) and resid_pdrop (${gpt2.residPdrop}) differ; model.dropout sets both`,
+    );
+  }
+  if (!gpt2.tieWordEmbeddings) {
+    throw new Gpt2ConfigError(
+      'config.json: tie_word_embeddings is false; Lumina trains GPT-2 with the tied head',
+    );
+  }
+  return {
+    architecture: 'gpt2',
+    vocab_size: gpt2.vocabSize,
+    d_model: gpt2.nEmbd,
+    n_layers: gpt2.nLayer,
+    n_heads: gpt2.nHead,
+    d_ff: gpt2.nInner,
+    max_seq_len: gpt2.nPositions,
+    // Not read by a decoder; the default keeps the section valid.
+    type_vocab_size: 2,
+    dropout: gpt2.residPdrop,
+    attention_dropout: gpt2.attnPdrop,
+    layer_norm_eps: gpt2.layerNormEpsilon,
+    hidden_act: 'gelu_new',
+    initializer_range: gpt2.initializerRange,
+  };
+}
+
+/**
+ * The model section of an HF `config.json`: a BERT one (throws `BertConfigError` naming the
+ * field), or a GPT-2 one (`model_type: "gpt2"`, throws `Gpt2ConfigError`). `pad_token_id` and
+ * the GPT-2 bos/eos ids belong to the tokenizer and are not kept.
  */
 export function modelSectionFromHfConfig(json: unknown): ModelSection {
+  if (typeof json === 'object' && json !== null && 'model_type' in json) {
+    if (json.model_type === 'gpt2') return gpt2ModelSection(json);
+  }
   const bert = parseBertConfig(json);
   const raw = json as Record<string, unknown>;
   return {

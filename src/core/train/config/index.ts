@@ -1,5 +1,13 @@
 export type * from './types.ts';
-export { defaultTrainConfig, defaultTrainConfigCopy } from './defaults.ts';
+export { ARCHITECTURE_ACTIVATION, defaultTrainConfig, defaultTrainConfigCopy } from './defaults.ts';
+export {
+  ARCHITECTURES,
+  architectureChanges,
+  BERT_ONLY_FIELDS,
+  fieldApplies,
+  objectiveOf,
+  withArchitecture,
+} from './architecture.ts';
 export {
   ALIASES,
   FIELDS,
@@ -13,8 +21,14 @@ export {
 } from './fields.ts';
 export { getAtPath, setAtPath } from './paths.ts';
 export { closestName, editDistance } from './suggest.ts';
-export { describeKind, formatIssue, splitRatiosOf, validateTrainConfig } from './validate.ts';
-export { parseTrainConfigYaml, trainConfigToYaml } from './yaml.ts';
+export {
+  describeKind,
+  formatIssue,
+  splitRatiosOf,
+  validateTrainConfig,
+  type ValidateOptions,
+} from './validate.ts';
+export { parseTrainConfigYaml, trainConfigToYaml, writtenArchitecture } from './yaml.ts';
 export {
   modelSectionFromHfConfig,
   modelSectionToBertConfig,

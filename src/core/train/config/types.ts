@@ -6,9 +6,14 @@
 export type TrainBackend = 'webgpu' | 'wasm' | 'cpu';
 export type LrSchedule = 'linear' | 'cosine' | 'constant';
 export type MixedPrecision = 'off' | 'fp16';
+/** bert: encoder trained with masked LM; gpt2: decoder trained with causal LM. */
+export type ModelArchitecture = 'bert' | 'gpt2';
+/** HF names: "gelu" is the exact (erf) GELU of BERT, "gelu_new" the tanh GELU of GPT-2. */
+export type HiddenAct = 'gelu' | 'gelu_new';
 
 export interface ModelSection {
-  architecture: 'bert';
+  /** Decides the objective too: bert trains with masked LM, gpt2 with causal LM. */
+  architecture: ModelArchitecture;
   /** 'auto' takes the size of the tokenizer's vocabulary. */
   vocab_size: number | 'auto';
   /** hidden size */
@@ -19,12 +24,13 @@ export interface ModelSection {
   d_ff: number;
   /** position embeddings: the longest sequence the model can ever take */
   max_seq_len: number;
+  /** bert only: a decoder has no segment embeddings. */
   type_vocab_size: number;
   dropout: number;
   attention_dropout: number;
   layer_norm_eps: number;
-  /** Only exact (erf) GELU is implemented, which is what HF's `"gelu"` means. */
-  hidden_act: 'gelu';
+  /** Each architecture implements exactly one: bert "gelu" (erf), gpt2 "gelu_new" (tanh). */
+  hidden_act: HiddenAct;
   initializer_range: number;
 }
 

@@ -1,5 +1,6 @@
 import type { SplitRatios } from '../../prepare/options.ts';
-import { defaultTrainConfigCopy } from './defaults.ts';
+import { BERT_ONLY_FIELDS, fieldApplies } from './architecture.ts';
+import { ARCHITECTURE_ACTIVATION, defaultTrainConfigCopy } from './defaults.ts';
 import {
   ALIASES,
   FIELD_BY_PATH,
@@ -9,9 +10,9 @@ import {
   type FieldKind,
 } from './fields.ts';
 import { staticMixedPrecisionProblem } from './mixed-precision.ts';
-import { isRecord, setAtPath } from './paths.ts';
+import { getAtPath, isRecord, setAtPath } from './paths.ts';
 import { closestName } from './suggest.ts';
-import type { ConfigIssue, ConfigResult, TrainConfig } from './types.ts';
+import type { ConfigIssue, ConfigResult, ModelArchitecture, TrainConfig } from './types.ts';
 
 /** Same tolerance as the prepare step's split check, so a config valid here is valid there. */
 const RATIO_TOLERANCE = 1e-9;
@@ -154,6 +155,35 @@ function collect(
   }
 }
 
+/** The activation the architecture implements, and no changed field it would ignore. */
+function architectureChecks(
+  c: TrainConfig,
+  valid: (path: string) => boolean,
+  add: (path: string, message: string) => void,
+): void {
+  const { architecture, hidden_act } = c.model;
+  const activation = ARCHITECTURE_ACTIVATION[architecture];
+  if (valid('model.hidden_act') && hidden_act !== activation) {
+    add(
+      'model.hidden_act',
+      architecture === 'gpt2'
+        ? `"${hidden_act}" is BERT's exact GELU; a gpt2 decoder implements only "gelu_new" (tanh GELU): set it or leave hidden_act out`
+        : `"${hidden_act}" is GPT-2's tanh GELU; a bert encoder implements only "gelu" (exact GELU): set it, leave hidden_act out, or set architecture: gpt2`,
+    );
+  }
+  if (architecture === 'bert') return;
+  const defaults = defaultTrainConfigCopy(architecture);
+  for (const [path, reason] of BERT_ONLY_FIELDS) {
+    const value = getAtPath(c, path);
+    if (valid(path) && value !== getAtPath(defaults, path)) {
+      add(
+        path,
+        `(${String(value)}) does not apply to architecture ${architecture}: ${reason}; remove it`,
+      );
+    }
+  }
+}
+
 function crossChecks(
   c: TrainConfig,
   valid: (path: string) => boolean,
@@ -162,6 +192,8 @@ function crossChecks(
   const add = (path: string, message: string) => issues.push({ code: 'conflict', path, message });
   const all = (...paths: string[]) => paths.every(valid);
   const { model, data, training } = c;
+
+  if (valid('model.architecture')) architectureChecks(c, valid, add);
 
   if (all('model.d_model', 'model.n_heads') && model.d_model % model.n_heads !== 0) {
     add(
@@ -197,7 +229,10 @@ function crossChecks(
       );
     }
   }
-  if (all('data.masking.mask', 'data.masking.random', 'data.masking.keep')) {
+  if (
+    fieldApplies('data.masking', model.architecture) &&
+    all('data.masking.mask', 'data.masking.random', 'data.masking.keep')
+  ) {
     const { mask, random, keep } = data.masking;
     const sum = mask + random + keep;
     if (Math.abs(sum - 1) > RATIO_TOLERANCE) {
@@ -240,11 +275,29 @@ function crossChecks(
   }
 }
 
+export interface ValidateOptions {
+  /**
+   * The architecture a config that does not write `model.architecture` gets (default bert):
+   * `lumina train clm` reads such a config as a decoder's.
+   */
+  defaultArchitecture?: ModelArchitecture;
+}
+
+/** The written architecture when valid: the defaults (activation, epsilon) follow it. */
+function architectureOf(
+  values: Map<string, Written>,
+  fallback: ModelArchitecture,
+): ModelArchitecture {
+  const written = values.get('model.architecture')?.value;
+  return written === 'gpt2' || written === 'bert' ? written : fallback;
+}
+
 /**
  * Checks a config object (from the form, from YAML or from JSON). Keys left out take their
- * defaults; aliases are accepted; every problem is reported, not just the first.
+ * defaults (those of the written `model.architecture`, bert when it is left out); aliases are
+ * accepted; every problem is reported, not just the first.
  */
-export function validateTrainConfig(input: unknown): ConfigResult {
+export function validateTrainConfig(input: unknown, options: ValidateOptions = {}): ConfigResult {
   const issues: ConfigIssue[] = [];
   const values = new Map<string, Written>();
   if (input !== null && input !== undefined) {
@@ -257,7 +310,9 @@ export function validateTrainConfig(input: unknown): ConfigResult {
       });
   }
 
-  const config = defaultTrainConfigCopy();
+  const config = defaultTrainConfigCopy(
+    architectureOf(values, options.defaultArchitecture ?? 'bert'),
+  );
   const invalid = new Set<string>();
   for (const [path, { value, written }] of values) {
     const spec = FIELD_BY_PATH.get(path);

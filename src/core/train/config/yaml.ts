@@ -4,9 +4,10 @@
  * themselves.
  */
 import { Document, LineCounter, isMap, isScalar, parseDocument, type Node } from 'yaml';
+import { fieldApplies } from './architecture.ts';
 import { FIELD_BY_PATH, GROUP_PATHS, GROUP_DOCS, SECTION_DOCS, SECTIONS } from './fields.ts';
-import { validateTrainConfig } from './validate.ts';
-import type { ConfigIssue, ConfigResult, TrainConfig } from './types.ts';
+import { validateTrainConfig, type ValidateOptions } from './validate.ts';
+import type { ConfigIssue, ConfigResult, ModelArchitecture, TrainConfig } from './types.ts';
 
 interface Position {
   line: number;
@@ -59,7 +60,7 @@ function locate(issue: ConfigIssue, positions: Map<string, KeyPositions>): Posit
  * Reads a config from YAML: the config, or every problem found (syntax errors first, since
  * nothing else can be checked then), each with its line and column.
  */
-export function parseTrainConfigYaml(text: string): ConfigResult {
+export function parseTrainConfigYaml(text: string, options: ValidateOptions = {}): ConfigResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -72,7 +73,7 @@ export function parseTrainConfigYaml(text: string): ConfigResult {
       }),
     };
   }
-  const result = validateTrainConfig(doc.toJS({ maxAliasCount: 100 }));
+  const result = validateTrainConfig(doc.toJS({ maxAliasCount: 100 }), options);
   if (result.ok) return result;
   const positions = positionsOf(doc, lines);
   const issues = result.issues.map((issue) => {
@@ -83,20 +84,38 @@ export function parseTrainConfigYaml(text: string): ConfigResult {
   return { ok: false, config: null, issues };
 }
 
+const TITLE: Record<ModelArchitecture, string> = {
+  bert: ' Lumina training config (model / data / training): a BERT encoder, masked-LM pretraining.',
+  gpt2: ' Lumina training config (model / data / training): a GPT-2 decoder, causal-LM pretraining.',
+};
+
 const HEADER = [
-  ' Lumina MLM training config (model / data / training).',
   ' Keys left out take their defaults. Also accepted on input: HF config.json names',
-  ' (hidden_size, num_hidden_layers, num_attention_heads, intermediate_size,',
-  ' max_position_embeddings, ...) and LuminaLM names (lr, num_epochs, patience,',
+  ' (hidden_size or n_embd, num_hidden_layers or n_layer, num_attention_heads or n_head,',
+  ' intermediate_size or n_inner, max_position_embeddings or n_positions, ...) and LuminaLM',
+  ' names (lr, num_epochs, patience,',
   ' train_split / val_split / test_split, use_mixed_precision, gradient_accumulation_steps).',
 ];
 
-/** The config as commented YAML; `parseTrainConfigYaml` reads it back to an equal config. */
+/**
+ * The config as commented YAML; `parseTrainConfigYaml` reads it back to an equal config. Fields
+ * the architecture does not read (gpt2: token types, masking) are left out, since validation
+ * holds them at their defaults anyway.
+ */
 export function trainConfigToYaml(config: TrainConfig): string {
+  const { architecture } = config.model;
   const doc = new Document(config);
-  doc.commentBefore = HEADER.join('\n');
+  doc.commentBefore = [TITLE[architecture], ...HEADER].join('\n');
   const annotate = (node: unknown, parent: string) => {
     if (!isMap(node)) return;
+    node.items = node.items.filter(
+      (pair) =>
+        !isScalar(pair.key) ||
+        fieldApplies(
+          parent === '' ? String(pair.key.value) : `${parent}.${String(pair.key.value)}`,
+          architecture,
+        ),
+    );
     for (const pair of node.items) {
       if (!isScalar(pair.key)) continue;
       const path = parent === '' ? String(pair.key.value) : `${parent}.${String(pair.key.value)}`;
@@ -117,4 +136,15 @@ export function trainConfigToYaml(config: TrainConfig): string {
   };
   annotate(doc.contents, '');
   return doc.toString({ lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
+}
+
+/**
+ * The `model.architecture` a YAML text writes itself, or null when it leaves it to the default
+ * (or does not parse): lets the Train view tell a chosen architecture from a defaulted one.
+ */
+export function writtenArchitecture(text: string): ModelArchitecture | null {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) return null;
+  const value: unknown = doc.getIn(['model', 'architecture']);
+  return value === 'bert' || value === 'gpt2' ? value : null;
 }

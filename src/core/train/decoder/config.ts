@@ -94,17 +94,36 @@ export interface DecoderTokenIds {
 }
 
 /**
- * The GPT-2 a training config describes. The model section's sizes are read as GPT-2's:
- * d_model → n_embd, n_layers → n_layer, n_heads → n_head, d_ff → n_inner, max_seq_len →
- * n_positions, dropout → embd/resid_pdrop, attention_dropout → attn_pdrop. `architecture`,
- * `hidden_act` (GPT-2 always uses gelu_new) and `type_vocab_size` do not apply to a decoder.
- * The output head is tied to the token embeddings, as GPT-2's.
+ * Refuses a config that is not for a decoder: the entry points (a decoder run in the store,
+ * `lumina train clm`, the Train view) check this before any work starts.
+ */
+export function assertDecoderTrainConfig(config: TrainConfig): void {
+  const { architecture, hidden_act } = config.model;
+  if (architecture !== 'gpt2') {
+    throw new RangeError(
+      `model.architecture is "${architecture}"; a decoder (causal-LM) run needs "gpt2"`,
+    );
+  }
+  if (hidden_act !== 'gelu_new') {
+    throw new RangeError(`model.hidden_act "${hidden_act}": a gpt2 decoder uses "gelu_new"`);
+  }
+}
+
+/**
+ * The GPT-2 a training config (`model.architecture: gpt2`) describes. The model section's sizes
+ * are read as GPT-2's: d_model → n_embd, n_layers → n_layer, n_heads → n_head, d_ff → n_inner,
+ * max_seq_len → n_positions, dropout → embd/resid_pdrop, attention_dropout → attn_pdrop; the
+ * activation is gelu_new; `type_vocab_size` and the masking fields do not apply (validation
+ * holds them at their defaults). The output head is tied to the token embeddings, as GPT-2's.
+ * A gpt2 section with another activation is refused; one still labelled bert (configs and stored
+ * runs from before `architecture` had gpt2) is read the same way, since its sizes mean the same.
  */
 export function decoderConfigFromTrainConfig(
   config: TrainConfig,
   tokens: DecoderTokenIds,
 ): DecoderConfig {
   const { model } = config;
+  if (model.architecture === 'gpt2') assertDecoderTrainConfig(config);
   const vocabSize = model.vocab_size === 'auto' ? tokens.vocabSize : model.vocab_size;
   if (vocabSize < tokens.vocabSize) {
     throw new RangeError(

@@ -1,4 +1,5 @@
 export {
+  assertDecoderTrainConfig,
   decoderConfigFromTrainConfig,
   dropoutJson,
   parseGpt2Config,

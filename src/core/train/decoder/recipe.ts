@@ -88,7 +88,7 @@ export async function wikiTextDecoderRecipe(
   const tokenizer = causalTokenizerFromJson(tokenizerJson);
   progress.update(0.05, 1, 'Tokenizer trained');
 
-  const config = defaultTrainConfigCopy();
+  const config = defaultTrainConfigCopy('gpt2');
   Object.assign(config.model, {
     d_model: options.model?.d_model ?? 128,
     n_layers: options.model?.n_layers ?? 2,
@@ -97,7 +97,6 @@ export async function wikiTextDecoderRecipe(
     max_seq_len: blockSize,
     dropout: 0.1,
     attention_dropout: 0.1,
-    layer_norm_eps: 1e-5,
   });
   Object.assign(config.data, {
     seq_len: blockSize,

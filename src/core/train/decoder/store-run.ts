@@ -13,7 +13,7 @@ import {
   type MlmRunControls,
   type StoredRunConfig,
 } from '../loop/store-run.ts';
-import { decoderConfigFromTrainConfig } from './config.ts';
+import { assertDecoderTrainConfig, decoderConfigFromTrainConfig } from './config.ts';
 import { causalTokenizerFromJson, prepareCausalLmData } from './data.ts';
 import { trainedDecoderFolder } from './export.ts';
 import { decoderTokenizerJson, trainDecoderTokenizer } from './tokenizer.ts';
@@ -79,6 +79,7 @@ export async function startDecoderRun(
       `Invalid training config: ${checked.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
     );
   }
+  assertDecoderTrainConfig(checked.config);
   let tokenizerJson = request.tokenizerJson;
   if (tokenizerJson === undefined) {
     const trained = await trainDecoderTokenizer(
