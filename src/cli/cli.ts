@@ -80,7 +80,7 @@ const COMMANDS: Record<string, Record<string, { run: Command; summary: string }>
     '': {
       run: finetuneCommand,
       summary:
-        'finetune --base <model-dir> --pairs <file|beir-dir> ' +
+        'finetune --base <model-dir|owner/name> [--revision R] --pairs <file|beir-dir> ' +
         '--loss mnrl|contrastive|online-contrastive|cosine --out <model-dir> ' +
         '[--eval <beir-dir|sts-file>] [--epochs N] [--batch N] [--lr X] [--max-steps N] ' +
         '[--resume] [--limit N] [--max-length 128] [--seed N] [--pooling mean|cls] ' +
