@@ -17,6 +17,7 @@ import {
   type GenerationResult,
   type GenerativeAnswer,
   type GenerativeAskOptions,
+  type Reranker,
 } from '../src/core/rag/index.ts';
 import { EmbeddingSetCache, LexicalSetCache, type SearchCaches } from '../src/core/search/index.ts';
 import { openStore, type LuminaStore } from '../src/core/store/index.ts';
@@ -110,7 +111,10 @@ const api = {
     return result;
   },
 
-  /** A generated, cited answer over a stored dataset with the loaded model. */
+  /**
+   * A generated, cited answer over a stored dataset with the loaded model; `reranker` (a comlink
+   * proxy) re-ranks the candidates, e.g. with the cross-encoder the search worker holds.
+   */
   async ask(
     datasetId: string,
     setId: string | undefined,
@@ -119,6 +123,7 @@ const api = {
     signal?: AbortSignal,
     onProgress?: ProgressCallback,
     onToken?: (piece: string) => void,
+    reranker?: Reranker,
   ): Promise<GenerativeAnswer> {
     const generator = loaded();
     const { datasetName, ...rest } = options;
@@ -135,6 +140,7 @@ const api = {
     const relay = delivered(onToken);
     const answer = await askGenerative(source, question, generator, {
       ...rest,
+      ...(reranker ? { reranker } : {}),
       ...(signal ? { signal } : {}),
       ...(onProgress ? { onProgress } : {}),
       ...(relay.onToken ? { onToken: relay.onToken } : {}),

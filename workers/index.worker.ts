@@ -1,5 +1,10 @@
 import * as Comlink from 'comlink';
+// The ORT build transformers.js runs, served from our own origin (see embed.worker.ts); only
+// the cross-encoder needs it, and that is imported on its first load.
+import ortWasmMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import '../src/lib/comlink-abort.ts';
+import type { ModelSource } from '../src/core/embed/runtime/types.ts';
 import type { ProgressCallback } from '../src/core/progress.ts';
 import {
   attachWebGpu,
@@ -26,6 +31,11 @@ import {
   type ExtractiveAskOptions,
   type RagAnswer,
 } from '../src/core/rag/index.ts';
+import type {
+  CrossEncoderInfo,
+  CrossEncoderLoadOptions,
+  CrossEncoderReranker,
+} from '../src/core/rag/cross-encoder.ts';
 import { whitespaceCounter } from '../src/core/tokenizer/index.ts';
 
 let storePromise: Promise<LuminaStore> | null = null;
@@ -43,6 +53,30 @@ async function caches(): Promise<SearchCaches> {
   return { vectors: await cache(), lexical: await lexical() };
 }
 
+/** The cross-encoder Ask re-ranks with: loaded once, kept for every later question. */
+let reranker: CrossEncoderReranker | null = null;
+
+/**
+ * The loaded cross-encoder, checked to be the one the page chose: a restarted worker has none,
+ * and answering without it would silently drop the re-ranking the user asked for.
+ */
+function loadedReranker(expected: string): CrossEncoderReranker {
+  if (!reranker) {
+    throw new Error(
+      `The cross-encoder ${expected} is not loaded in the search worker (it may have restarted); load it again.`,
+    );
+  }
+  if (reranker.info.name !== expected) {
+    throw new Error(
+      `The search worker has ${reranker.info.name} loaded, not ${expected}; load ${expected} again.`,
+    );
+  }
+  return reranker;
+}
+
+/** Cross-encoder load options as they cross the worker boundary. */
+export type RerankerLoadOptions = Omit<CrossEncoderLoadOptions, 'signal' | 'onProgress'>;
+
 /**
  * Ask-view options. The context budget counts whitespace words: the extractive answerer reads
  * no prompt, so no generator's tokenizer applies yet.
@@ -53,6 +87,8 @@ export type AskOptions = Omit<
 > & {
   /** Shown in answers ("I could not find this in <name>."). */
   datasetName: string;
+  /** Re-rank with the loaded cross-encoder, which must be the one of this name. */
+  rerankWith?: string;
 };
 
 /** Search-view options; the signal and progress callback travel as their own arguments. */
@@ -170,7 +206,8 @@ const api = {
     onProgress?: ProgressCallback,
     embedSentences?: EmbedSentences,
   ): Promise<RagAnswer> {
-    const { datasetName, ...rest } = options;
+    const { datasetName, rerankWith, ...rest } = options;
+    const chosen = rerankWith === undefined ? undefined : loadedReranker(rerankWith);
     const dims =
       setId === undefined
         ? undefined
@@ -183,10 +220,60 @@ const api = {
     return askExtractive(source, question, {
       ...rest,
       counter: whitespaceCounter,
+      ...(chosen ? { reranker: chosen } : {}),
       ...(embedSentences ? { embedSentences } : {}),
       ...(signal ? { signal } : {}),
       ...(onProgress ? { onProgress } : {}),
     });
+  },
+
+  /**
+   * Loads a cross-encoder (replacing the previous one) on exactly the device asked, for `ask`
+   * and `rerank`. The ONNX runtime is imported here, so search alone never loads it.
+   */
+  async loadReranker(
+    source: ModelSource,
+    options: RerankerLoadOptions,
+    signal?: AbortSignal,
+    onProgress?: ProgressCallback,
+  ): Promise<CrossEncoderInfo> {
+    const previous = reranker;
+    reranker = null;
+    await previous?.dispose();
+    const [{ CrossEncoderReranker }, { configureRuntime }] = await Promise.all([
+      import('../src/core/rag/cross-encoder.ts'),
+      import('../src/core/embed/runtime/transformers-env.ts'),
+    ]);
+    configureRuntime({ wasmPaths: { wasm: ortWasm, mjs: ortWasmMjs } });
+    reranker = await CrossEncoderReranker.load(source, {
+      ...options,
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    return reranker.info;
+  },
+
+  rerankerInfo(): CrossEncoderInfo | null {
+    return reranker?.info ?? null;
+  },
+
+  async unloadReranker(): Promise<void> {
+    const previous = reranker;
+    reranker = null;
+    await previous?.dispose();
+  },
+
+  /**
+   * Cross-encoder scores of (query, passage) pairs with the loaded model named `expected`: how
+   * the generate worker's retrieval re-ranks with the model loaded here.
+   */
+  async rerank(
+    expected: string,
+    query: string,
+    passages: string[],
+    signal?: AbortSignal,
+  ): Promise<number[]> {
+    return loadedReranker(expected).rerank(query, passages, signal);
   },
 
   /** The whole document of a hit, to show the chunk highlighted in it. */

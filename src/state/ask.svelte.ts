@@ -3,10 +3,13 @@ import type { Progress } from '../core/progress.ts';
 import type { ModelSource } from '../core/embed/runtime/index.ts';
 import type { GeneratorDtype, GeneratorInfo } from '../core/model/decoder/index.ts';
 import {
+  listCrossEncoderModels,
   listGeneratorModels,
   storedModelFiles,
+  type StoredCrossEncoderSummary,
   type StoredGeneratorSummary,
 } from '../core/model/stored-models.ts';
+import type { CrossEncoderInfo } from '../core/rag/cross-encoder.ts';
 import {
   DEFAULT_ABSTAIN_THRESHOLDS,
   DEFAULT_MAX_NEW_TOKENS,
@@ -21,6 +24,7 @@ import {
   type GenerativeAnswer,
   type RagAnswer,
   type RagMode,
+  type Reranker,
   type TranscriptInfo,
 } from '../core/rag/index.ts';
 import type { ConversationRecord } from '../core/store/index.ts';
@@ -62,6 +66,13 @@ export function chunkIndexOf(chunkId: string): number | null {
 
 export type Answerer = 'extractive' | 'generator';
 export type GeneratorSourceKind = 'hub' | 'folder' | 'stored';
+/** Where the cross-encoder comes from; 'off' ranks by retrieval alone. */
+export type RerankerSourceKind = 'off' | GeneratorSourceKind;
+
+/** An ms-marco MiniLM cross-encoder with an ONNX export for transformers.js (about 90 MB). */
+export const DEFAULT_RERANKER_HUB_ID = 'Xenova/ms-marco-MiniLM-L-6-v2';
+
+type PickedFolder = { name: string; files: Map<string, File> };
 
 /** Small instruct model with an ONNX export for transformers.js; q4f16 keeps it near 500 MB. */
 export const DEFAULT_GENERATOR_HUB_ID = 'onnx-community/Qwen2.5-0.5B-Instruct';
@@ -101,7 +112,7 @@ export class AskState {
   /** Local folders Lumina writes carry fp32 only; Hub instruct models ship quantised files. */
   generatorDtype = $state<GeneratorDtype>('q4f16');
   generatorDevice = $state<'wasm' | 'webgpu'>('wasm');
-  generatorFolder = $state.raw<{ name: string; files: Map<string, File> } | null>(null);
+  generatorFolder = $state.raw<PickedFolder | null>(null);
   storedGenerators = $state.raw<StoredGeneratorSummary[]>([]);
   storedGeneratorId = $state('');
   temperature = $state(0);
@@ -112,6 +123,15 @@ export class AskState {
   /** The loaded text-generation model, as its worker reports it. */
   generator = $state.raw<GeneratorInfo | null>(null);
   loadingGenerator = $state(false);
+  rerankerKind = $state<RerankerSourceKind>('off');
+  rerankerHubId = $state(DEFAULT_RERANKER_HUB_ID);
+  rerankerDevice = $state<'wasm' | 'webgpu'>('wasm');
+  rerankerFolder = $state.raw<PickedFolder | null>(null);
+  storedCrossEncoders = $state.raw<StoredCrossEncoderSummary[]>([]);
+  storedRerankerId = $state('');
+  /** The cross-encoder loaded in the search worker, as it reports it. */
+  reranker = $state.raw<CrossEncoderInfo | null>(null);
+  loadingReranker = $state(false);
   /** The answer being generated, piece by piece. */
   streaming = $state<{ question: string; text: string } | null>(null);
 
@@ -201,8 +221,14 @@ export class AskState {
 
   settings(): AskSettings {
     const generator = this.answerer === 'generator' ? this.generator : null;
+    const reranker = this.rerankerKind === 'off' ? null : this.reranker;
     return {
       answerer: this.answerer,
+      ...(reranker
+        ? {
+            reranker: { model: reranker.name, device: reranker.device, seeded: reranker.seeded },
+          }
+        : {}),
       ...(generator
         ? {
             generator: {
@@ -234,6 +260,10 @@ export class AskState {
       this.error = 'Load a text-generation model first (Advanced → Answer with).';
       return;
     }
+    if (this.rerankerKind !== 'off' && !this.reranker) {
+      this.error = 'Load the cross-encoder first (Advanced → Re-rank with a cross-encoder).';
+      return;
+    }
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
@@ -243,6 +273,7 @@ export class AskState {
     this.progress = { fraction: 0, message: 'Starting' };
     try {
       const settings = this.settings();
+      if (settings.reranker) await this.checkReranker(settings.reranker.model);
       let queryVector: Float32Array | undefined;
       let embedSentences: ((texts: readonly string[]) => Promise<Float32Array[]>) | undefined;
       if (settings.mode !== 'bm25') {
@@ -259,6 +290,7 @@ export class AskState {
         k: settings.k,
         neighbours: settings.neighbours,
         thresholds: settings.thresholds,
+        ...(settings.reranker ? { rerankWith: settings.reranker.model } : {}),
         ...(settings.mmrLambda !== null ? { mmr: { lambda: settings.mmrLambda } } : {}),
         ...(queryVector
           ? { queryVector: Comlink.transfer(queryVector, [queryVector.buffer]) }
@@ -324,8 +356,9 @@ export class AskState {
   ): Promise<GenerativeAnswer> {
     const generator = settings.generator;
     if (!generator) throw new Error('No text-generation model is loaded.');
+    const { rerankWith, ...retrieval } = options;
     const generativeOptions: GenerativeWorkerAskOptions = {
-      ...options,
+      ...retrieval,
       maxNewTokens: generator.maxNewTokens,
       temperature: generator.temperature,
       topP: generator.topP,
@@ -335,8 +368,29 @@ export class AskState {
     const onToken = Comlink.proxy((piece: string) => {
       if (this.streaming) this.streaming.text += piece;
     });
+    // Retrieval runs in the generate worker; the cross-encoder stays loaded in the search worker.
+    const reranker: Reranker | undefined =
+      rerankWith === undefined
+        ? undefined
+        : {
+            rerank: (query, passages) =>
+              indexClient.call(
+                (api) => api.rerank(rerankWith, query, [...passages], signal),
+                signal,
+              ),
+          };
     const answer = await generateClient.call(
-      (api) => api.ask(datasetId, setId, question, generativeOptions, signal, onProgress, onToken),
+      (api) =>
+        api.ask(
+          datasetId,
+          setId,
+          question,
+          generativeOptions,
+          signal,
+          onProgress,
+          onToken,
+          reranker ? Comlink.proxy(reranker) : undefined,
+        ),
       signal,
     );
     return answer;
@@ -358,23 +412,76 @@ export class AskState {
     }
   }
 
-  private async generatorSource(): Promise<ModelSource> {
-    if (this.generatorKind === 'hub') {
-      const id = this.generatorHubId.trim();
-      if (!id) throw new Error('Enter a Hugging Face Hub id.');
-      return { kind: 'hub', id };
+  private generatorSource(): Promise<ModelSource> {
+    return modelSource(
+      this.generatorKind,
+      this.generatorHubId,
+      this.generatorFolder,
+      this.storedGenerators.find((m) => m.id === this.storedGeneratorId),
+    );
+  }
+
+  pickRerankerFolder(files: readonly File[]): void {
+    this.rerankerFolder = files.length ? folderFiles(files) : null;
+  }
+
+  async refreshStoredCrossEncoders(): Promise<void> {
+    try {
+      this.storedCrossEncoders = await listCrossEncoderModels(await pageStore());
+      if (!this.storedCrossEncoders.some((m) => m.id === this.storedRerankerId)) {
+        this.storedRerankerId = this.storedCrossEncoders[0]?.id ?? '';
+      }
+    } catch (error) {
+      this.error = `Could not list stored models: ${message(error)}`;
     }
-    if (this.generatorKind === 'folder') {
-      if (!this.generatorFolder) throw new Error('Pick a model folder.');
-      return { kind: 'files', files: this.generatorFolder.files, name: this.generatorFolder.name };
+  }
+
+  /** Loads the chosen cross-encoder in the search worker on exactly the chosen device. */
+  async loadReranker(): Promise<void> {
+    const kind = this.rerankerKind;
+    if (this.loadingReranker || kind === 'off') return;
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    this.loadingReranker = true;
+    this.error = null;
+    this.reranker = null;
+    this.progress = { fraction: 0, message: 'Loading the cross-encoder' };
+    try {
+      const source = await modelSource(
+        kind,
+        this.rerankerHubId,
+        this.rerankerFolder,
+        this.storedCrossEncoders.find((m) => m.id === this.storedRerankerId),
+      );
+      const onProgress = Comlink.proxy((event: Progress) => {
+        this.progress = { fraction: event.fraction, message: event.message };
+      });
+      this.reranker = await indexClient.call(
+        (api) =>
+          api.loadReranker(source, { device: this.rerankerDevice }, controller.signal, onProgress),
+        controller.signal,
+      );
+    } catch (error) {
+      if (!controller.signal.aborted) {
+        this.error = `Loading the cross-encoder failed: ${message(error)}`;
+      }
+    } finally {
+      if (this.controller === controller) this.controller = null;
+      this.loadingReranker = false;
+      this.progress = null;
     }
-    const stored = this.storedGenerators.find((m) => m.id === this.storedGeneratorId);
-    if (!stored) throw new Error('Choose a stored model.');
-    return {
-      kind: 'files',
-      files: await storedModelFiles(await pageStore(), stored.id),
-      name: stored.name,
-    };
+  }
+
+  /** The search worker restarts after a crash or a hard cancel, and then holds no cross-encoder. */
+  private async checkReranker(name: string): Promise<void> {
+    const loaded = await indexClient.call((api) => api.rerankerInfo());
+    if (loaded?.name !== name) {
+      this.reranker = null;
+      throw new Error(
+        `The cross-encoder ${name} is no longer loaded (the search worker restarted); load it again.`,
+      );
+    }
   }
 
   /** Loads the chosen model in the generate worker on exactly the chosen device. */
@@ -455,4 +562,28 @@ export class AskState {
       downloadBlob(transcriptJsonl(info, this.turns), `${base}.jsonl`, 'application/jsonl');
     }
   }
+}
+
+/** The model a Hub id, a picked folder or a stored model names, as the workers load it. */
+async function modelSource(
+  kind: GeneratorSourceKind,
+  hubId: string,
+  folder: PickedFolder | null,
+  stored: { id: string; name: string } | undefined,
+): Promise<ModelSource> {
+  if (kind === 'hub') {
+    const id = hubId.trim();
+    if (!id) throw new Error('Enter a Hugging Face Hub id.');
+    return { kind: 'hub', id };
+  }
+  if (kind === 'folder') {
+    if (!folder) throw new Error('Pick a model folder.');
+    return { kind: 'files', files: folder.files, name: folder.name };
+  }
+  if (!stored) throw new Error('Choose a stored model.');
+  return {
+    kind: 'files',
+    files: await storedModelFiles(await pageStore(), stored.id),
+    name: stored.name,
+  };
 }

@@ -115,6 +115,38 @@ export async function listGeneratorModels(store: ModelStore): Promise<StoredGene
     });
 }
 
+/** A stored cross-encoder (a sequence-classification head), and whether Lumina seeded it. */
+export interface StoredCrossEncoderSummary extends StoredModelSummary {
+  /** config.json `lumina_seeded`: random weights, meaningless scores. */
+  seeded: boolean;
+}
+
+/** A sequence-classification head in the config's architectures (BertForSequenceClassification). */
+function classifiesPairs(config: JsonValue | undefined): boolean {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return false;
+  const architectures = config['architectures'];
+  return (
+    Array.isArray(architectures) &&
+    architectures.some(
+      (name) => typeof name === 'string' && name.endsWith('ForSequenceClassification'),
+    )
+  );
+}
+
+/** Stored models that can re-rank (a sequence-classification head and onnx/model.onnx), oldest first. */
+export async function listCrossEncoderModels(
+  store: ModelStore,
+): Promise<StoredCrossEncoderSummary[]> {
+  return (await store.listModels())
+    .filter(
+      (record) => record.files?.[RUNNABLE_ONNX] !== undefined && classifiesPairs(record.config),
+    )
+    .map((record) => ({
+      ...summary(record),
+      seeded: (record.config as Record<string, JsonValue>)['lumina_seeded'] === true,
+    }));
+}
+
 /** The stored model as a zip in the HF layout, and the file name to save it under. */
 export async function storedModelZip(
   store: ModelStore,

@@ -68,6 +68,7 @@ export {
   type AskSettings,
   type AskTurn,
   type GeneratorSettings,
+  type RerankerSettings,
   type TranscriptInfo,
 } from './transcript.ts';
 export {

@@ -49,6 +49,8 @@ export interface RetrievedPassage extends RagChunk {
   semanticScore: number | null;
   /** Set on chunks added by neighbour expansion: the id of the retrieved chunk they border. */
   neighbourOf: string | null;
+  /** Set when a reranker ran: the mode's score before it (`score` is then the reranker's). */
+  retrievalScore?: number;
 }
 
 export interface RetrievalResult {
@@ -118,10 +120,12 @@ export async function retrieve(
     candidates.map((item) => item.id),
     signal,
   );
-  let scored = candidates.flatMap((item) => {
-    const chunk = chunks.get(item.id);
-    return chunk ? [{ ...chunk, score: item.score }] : [];
-  });
+  let scored: (RagChunk & { score: number; retrievalScore?: number })[] = candidates.flatMap(
+    (item) => {
+      const chunk = chunks.get(item.id);
+      return chunk ? [{ ...chunk, score: item.score }] : [];
+    },
+  );
   if (options.reranker) {
     scored = await applyReranker(options.reranker, question, scored, signal);
   }
@@ -142,6 +146,7 @@ export async function retrieve(
     lexicalScore: lexicalScores.get(chunk.id) ?? null,
     semanticScore: semanticScores.get(chunk.id) ?? null,
     neighbourOf: null,
+    ...(chunk.retrievalScore !== undefined ? { retrievalScore: chunk.retrievalScore } : {}),
   }));
   const evidence: RetrievalEvidence = {
     lexical: mode === 'dense' ? null : best(passages.map((p) => p.lexicalScore)),

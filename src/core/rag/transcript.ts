@@ -15,11 +15,21 @@ export interface GeneratorSettings {
   seeded: boolean;
 }
 
+/** The cross-encoder that re-ranked the retrieved candidates. */
+export interface RerankerSettings {
+  model: string;
+  device: 'wasm' | 'webgpu';
+  /** Lumina's seeded (untrained) weights: the scores are meaningless. */
+  seeded: boolean;
+}
+
 /** How a turn was answered: the settings the Ask view ran with. */
 export interface AskSettings {
   answerer: 'extractive' | 'generator';
   /** Set when `answerer` is 'generator'. */
   generator?: GeneratorSettings;
+  /** Set when a cross-encoder re-ranked the candidates. */
+  reranker?: RerankerSettings;
   mode: RagMode;
   k: number;
   /** MMR's lambda; null: no MMR. */
@@ -97,6 +107,12 @@ function settingsLine(options: AskSettings): string {
     `neighbours ${options.neighbours}`,
     `answer ${options.answerer}`,
   ];
+  if (options.reranker) {
+    const { model, device, seeded } = options.reranker;
+    parts.push(
+      `re-ranked by ${model} on ${device}${seeded ? ' (seeded: scores meaningless)' : ''}`,
+    );
+  }
   if (options.setId) parts.push(`set ${options.setId}`);
   return parts.join(' · ');
 }
@@ -154,6 +170,7 @@ export function transcriptJsonl(info: TranscriptInfo, turns: readonly AskTurn[])
           docId: p.docId,
           rank: p.rank,
           score: p.score,
+          retrievalScore: p.retrievalScore ?? null,
           lexicalScore: p.lexicalScore,
           semanticScore: p.semanticScore,
           neighbourOf: p.neighbourOf,
