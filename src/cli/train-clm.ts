@@ -7,12 +7,11 @@
  * app's Ask panel load.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { serializeTokenizerJson } from '../core/tokenizer/train/tokenizer-files.ts';
 import { formatIssue, parseTrainConfigYaml, type TrainConfig } from '../core/train/config/index.ts';
-import { useBackend, type TfBackendName } from '../core/train/bert/backend.ts';
+import { useBackend } from '../core/train/bert/backend.ts';
 import {
   causalTokenizerFromJson,
   decoderTokenizerJson,
@@ -24,84 +23,42 @@ import {
 } from '../core/train/decoder/index.ts';
 import { UsageError, type CliIo } from './cli-types.ts';
 import {
-  CHECKPOINT_DIR,
-  latestCheckpoint,
-  METRICS_FILE,
+  commonTrainArgs,
+  nodeBackend,
+  parseTrainArgv,
   readLines,
+  resumeCheckpoint,
   round,
-  saveCheckpoint,
-  truncateMetrics,
-} from './train-mlm.ts';
+  reportData,
+  runTrainCommand,
+  TRAIN_OPTIONS,
+  trainerRunOptions,
+  writeFiles,
+  type TrainCommonArgs,
+} from './train-common.ts';
 
 /** Vocabulary of the tokenizer trained on the corpus when the config says `vocab_size: auto`. */
 const DEFAULT_VOCAB = 8000;
 
-export interface TrainClmArgs {
-  corpus: string[];
-  config: string;
-  out: string;
-  resume: boolean;
-  tokenizer: string | undefined;
+export interface TrainClmArgs extends TrainCommonArgs {
   vocab: number | undefined;
-  init: string | undefined;
-  backend: Exclude<TfBackendName, 'webgpu'> | undefined;
-  keepCheckpoints: number;
 }
 
 export function parseTrainClmArgs(args: string[]): TrainClmArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        corpus: { type: 'string', multiple: true },
-        config: { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'boolean' },
-        tokenizer: { type: 'string' },
-        vocab: { type: 'string' },
-        init: { type: 'string' },
-        backend: { type: 'string' },
-        'keep-checkpoints': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
-  const { values, positionals } = parsed;
-  const corpus = [...(values.corpus ?? []), ...positionals];
-  if (corpus.length === 0) throw new UsageError('--corpus needs at least one file');
-  if (!values.config) throw new UsageError('--config is required');
-  if (!values.out) throw new UsageError('--out is required');
-  const backend = values.backend;
-  if (backend !== undefined && backend !== 'cpu' && backend !== 'wasm') {
-    throw new UsageError('--backend must be cpu or wasm (webgpu needs a browser)');
-  }
-  const keep = Number(values['keep-checkpoints'] ?? '2');
-  if (!Number.isInteger(keep) || keep < 0) {
-    throw new UsageError('--keep-checkpoints must be an integer ≥ 0');
-  }
+  const { values, positionals } = parseTrainArgv(args, {
+    ...TRAIN_OPTIONS,
+    vocab: { type: 'string' },
+  });
   const vocab = values.vocab === undefined ? undefined : Number(values.vocab);
-  if (vocab !== undefined && (!Number.isInteger(vocab) || vocab < 300)) {
-    throw new UsageError('--vocab must be an integer ≥ 300 (256 bytes, specials and merges)');
-  }
-  if (vocab !== undefined && values.tokenizer) {
-    throw new UsageError('--vocab sizes a tokenizer trained here; leave it out with --tokenizer');
-  }
-  if (values.resume && values.init) throw new UsageError('give --resume or --init, not both');
-  return {
-    corpus,
-    config: values.config,
-    out: values.out,
-    resume: values.resume ?? false,
-    tokenizer: values.tokenizer,
-    vocab,
-    init: values.init,
-    backend,
-    keepCheckpoints: keep,
-  };
+  const common = commonTrainArgs(values, positionals, () => {
+    if (vocab !== undefined && (!Number.isInteger(vocab) || vocab < 300)) {
+      throw new UsageError('--vocab must be an integer ≥ 300 (256 bytes, specials and merges)');
+    }
+    if (vocab !== undefined && values.tokenizer) {
+      throw new UsageError('--vocab sizes a tokenizer trained here; leave it out with --tokenizer');
+    }
+  });
+  return { ...common, vocab };
 }
 
 export interface TrainClmReport {
@@ -178,16 +135,9 @@ export async function trainClmCli(
 ): Promise<TrainClmReport> {
   const started = performance.now();
   const config = await readDecoderConfig(args.config);
-  const backendName = args.backend ?? config.training.backend;
-  if (backendName === 'webgpu') {
-    throw new UsageError(
-      'the config asks for the webgpu backend, which needs a browser: pass --backend wasm or cpu',
-    );
-  }
+  const backendName = nodeBackend(args, config);
   config.training.backend = backendName;
-  const checkpointsDir = path.join(args.out, CHECKPOINT_DIR);
-  const resume = args.resume ? await latestCheckpoint(checkpointsDir) : undefined;
-  if (args.resume && !resume) throw new UsageError(`--resume: no checkpoint in ${checkpointsDir}`);
+  const resume = await resumeCheckpoint(args);
   const texts = await readLines(args.corpus);
   const vocabSize =
     args.vocab ?? (config.model.vocab_size === 'auto' ? DEFAULT_VOCAB : config.model.vocab_size);
@@ -207,51 +157,12 @@ export async function trainClmCli(
   const backend = await useBackend(backendName);
   io.stderr(`train clm: backend ${backend.name} (${backend.detail})`);
   const data = await prepareCausalLmData(texts, tokenizer, config.data, signal ? { signal } : {});
-  io.stderr(
-    `train clm: ${data.texts} texts → ${data.train.inputIds.length} training and ` +
-      `${data.validation.inputIds.length} validation blocks of ${config.data.seq_len} tokens`,
-  );
-  const metricsFile = path.join(args.out, METRICS_FILE);
-  if (resume) {
-    await truncateMetrics(metricsFile, resume.step);
-    io.stderr(`train clm: resuming at step ${resume.step}`);
-  } else {
-    await rm(metricsFile, { force: true });
-    await rm(checkpointsDir, { recursive: true, force: true });
-  }
-  const initialWeights = args.init
-    ? new Uint8Array(
-        await readFile(
-          args.init.endsWith('.safetensors')
-            ? args.init
-            : path.join(args.init, 'model.safetensors'),
-        ),
-      )
-    : undefined;
+  reportData('clm', 'blocks', data, config.data.seq_len, io);
   const result = await trainCausalLm({
     config,
     tokenizer,
     data,
-    ...(initialWeights ? { initialWeights } : {}),
-    ...(resume ? { resume: { tensors: resume.tensors, state: resume.state } } : {}),
-    ...(signal ? { signal } : {}),
-    saveCheckpoint: (checkpoint) =>
-      saveCheckpoint(checkpointsDir, checkpoint, args.keepCheckpoints),
-    saveMetrics: (rows) =>
-      appendFile(metricsFile, rows.map((row) => `${JSON.stringify(row)}\n`).join('')),
-    onMetrics: (rows) => {
-      for (const row of rows) {
-        const v = row.values;
-        const extra =
-          row.split === 'train'
-            ? ` lr ${(v['learning_rate'] ?? 0).toExponential(2)} grad-norm ${(v['grad_norm'] ?? 0).toFixed(3)} ${Math.round(v['tokens_per_second'] ?? 0)} tok/s`
-            : '';
-        io.stderr(
-          `train clm: step ${row.step} ${row.split} loss ${(v['loss'] ?? NaN).toFixed(4)} ` +
-            `acc ${(v['accuracy'] ?? 0).toFixed(4)} ppl ${(v['perplexity'] ?? NaN).toFixed(2)}${extra}`,
-        );
-      }
-    },
+    ...(await trainerRunOptions('clm', args, resume, io, signal)),
   });
   const { summary } = result;
   const files = await trainedDecoderFolder({
@@ -273,13 +184,7 @@ export async function trainClmCli(
     },
     // No signal: a stopped run still writes its folder (Ctrl-C means stop training, then save).
   });
-  const written: string[] = [];
-  for (const [name, bytes] of files) {
-    const file = path.join(args.out, name);
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, bytes);
-    written.push(file);
-  }
+  const written = await writeFiles(args.out, files);
   return {
     status: result.status,
     steps: result.step,
@@ -305,17 +210,5 @@ export async function trainClmCli(
 
 export async function trainClmCommand(args: string[], io: CliIo): Promise<void> {
   const parsed = parseTrainClmArgs(args);
-  // Ctrl-C stops after the step under way with a final checkpoint; a second one kills.
-  const controller = new AbortController();
-  const onInterrupt = () => {
-    io.stderr('train clm: stopping after this step (Ctrl-C again to kill)…');
-    controller.abort();
-    process.off('SIGINT', onInterrupt);
-  };
-  process.on('SIGINT', onInterrupt);
-  try {
-    io.stdout(JSON.stringify(await trainClmCli(parsed, io, controller.signal)));
-  } finally {
-    process.off('SIGINT', onInterrupt);
-  }
+  await runTrainCommand('clm', io, (signal) => trainClmCli(parsed, io, signal));
 }

@@ -5,34 +5,30 @@
  * line of metrics on stdout, and the encoder in the HF layout in `<out>`.
  */
 import { existsSync } from 'node:fs';
-import {
-  appendFile,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import type { MetricRow } from '../core/store/records.ts';
-import type { JsonValue } from '../core/types.ts';
-import { useBackend, type TfBackendName } from '../core/train/bert/backend.ts';
+import { useBackend } from '../core/train/bert/backend.ts';
 import { parseBertEncoderConfig } from '../core/train/bert/config.ts';
 import { readBertSafetensors } from '../core/train/bert/weights-io.ts';
 import { exportTrainedModel, type TrainingSummary } from '../core/train/export/index.ts';
 import { formatIssue, parseTrainConfigYaml, type TrainConfig } from '../core/train/config/index.ts';
 import { mlmTokenizerFromJson, prepareMlmData } from '../core/train/data/index.ts';
-import {
-  stateToJson,
-  trainMlm,
-  type TrainCheckpoint,
-  type TrainedModelInput,
-  type TrainMlmResult,
-} from '../core/train/loop/index.ts';
+import { trainMlm, type TrainedModelInput, type TrainMlmResult } from '../core/train/loop/index.ts';
 import { UsageError, type CliIo } from './cli-types.ts';
+import {
+  commonTrainArgs,
+  nodeBackend,
+  parseTrainArgv,
+  readLines,
+  resumeCheckpoint,
+  round,
+  reportData,
+  runTrainCommand,
+  TRAIN_OPTIONS,
+  trainerRunOptions,
+  writeFiles,
+  type TrainCommonArgs,
+} from './train-common.ts';
 
 /** Tokenizer files copied next to the model when present beside tokenizer.json. */
 const TOKENIZER_FILES = [
@@ -43,65 +39,11 @@ const TOKENIZER_FILES = [
   'vocab.json',
   'merges.txt',
 ];
-export const CHECKPOINT_DIR = 'checkpoints';
-export const METRICS_FILE = 'metrics.jsonl';
-
-export interface TrainMlmArgs {
-  corpus: string[];
-  config: string;
-  out: string;
-  resume: boolean;
-  tokenizer: string | undefined;
-  init: string | undefined;
-  backend: Exclude<TfBackendName, 'webgpu'> | undefined;
-  keepCheckpoints: number;
-}
+export type TrainMlmArgs = TrainCommonArgs;
 
 export function parseTrainMlmArgs(args: string[]): TrainMlmArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        corpus: { type: 'string', multiple: true },
-        config: { type: 'string' },
-        out: { type: 'string' },
-        resume: { type: 'boolean' },
-        tokenizer: { type: 'string' },
-        init: { type: 'string' },
-        backend: { type: 'string' },
-        'keep-checkpoints': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
-  const { values, positionals } = parsed;
-  const corpus = [...(values.corpus ?? []), ...positionals];
-  if (corpus.length === 0) throw new UsageError('--corpus needs at least one file');
-  if (!values.config) throw new UsageError('--config is required');
-  if (!values.out) throw new UsageError('--out is required');
-  const backend = values.backend;
-  if (backend !== undefined && backend !== 'cpu' && backend !== 'wasm') {
-    throw new UsageError('--backend must be cpu or wasm (webgpu needs a browser)');
-  }
-  const keep = Number(values['keep-checkpoints'] ?? '2');
-  if (!Number.isInteger(keep) || keep < 0) {
-    throw new UsageError('--keep-checkpoints must be an integer ≥ 0');
-  }
-  if (values.resume && values.init) throw new UsageError('give --resume or --init, not both');
-  return {
-    corpus,
-    config: values.config,
-    out: values.out,
-    resume: values.resume ?? false,
-    tokenizer: values.tokenizer,
-    init: values.init,
-    backend,
-    keepCheckpoints: keep,
-  };
+  const { values, positionals } = parseTrainArgv(args, TRAIN_OPTIONS);
+  return commonTrainArgs(values, positionals);
 }
 
 /**
@@ -132,14 +74,7 @@ export async function writeTrainedModelFiles(
     maxSeqLength: Math.min(input.maxSeqLength, config.maxPositionEmbeddings),
     ...(input.training ? { training: input.training } : {}),
   });
-  const written: string[] = [];
-  for (const [name, bytes] of files) {
-    const file = path.join(dir, name);
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, bytes);
-    written.push(file);
-  }
-  return written;
+  return writeFiles(dir, files);
 }
 
 export async function readConfig(file: string): Promise<TrainConfig> {
@@ -166,80 +101,6 @@ export async function readTokenizerFiles(source: string): Promise<Record<string,
   return files;
 }
 
-export async function readLines(files: readonly string[]): Promise<string[]> {
-  const texts: string[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new Error(`--corpus ${file}: ${(error as Error).message}`, { cause: error });
-    }
-    for (const line of text.split(/\r?\n/)) if (line.trim().length > 0) texts.push(line);
-  }
-  return texts;
-}
-
-interface StoredCheckpoint {
-  step: number;
-  tensors: Uint8Array;
-  state: JsonValue;
-}
-
-function checkpointName(step: number): string {
-  return `step-${String(step).padStart(8, '0')}`;
-}
-
-async function checkpointSteps(dir: string): Promise<number[]> {
-  const names = existsSync(dir) ? await readdir(dir) : [];
-  return names
-    .map((name) => /^step-(\d+)\.json$/.exec(name)?.[1])
-    .filter((step): step is string => step !== undefined)
-    .map(Number)
-    .filter((step) => existsSync(path.join(dir, `${checkpointName(step)}.safetensors`)))
-    .sort((a, b) => a - b);
-}
-
-/** Tensors first, state JSON last: a state file only exists for a complete checkpoint. */
-export async function saveCheckpoint(dir: string, checkpoint: TrainCheckpoint, keep: number) {
-  await mkdir(dir, { recursive: true });
-  const base = path.join(dir, checkpointName(checkpoint.step));
-  await writeFile(`${base}.safetensors`, checkpoint.tensors);
-  const record = {
-    step: checkpoint.step,
-    reason: checkpoint.reason,
-    state: stateToJson(checkpoint.state),
-  };
-  await writeFile(`${base}.json.tmp`, JSON.stringify(record));
-  await rename(`${base}.json.tmp`, `${base}.json`);
-  const steps = await checkpointSteps(dir);
-  for (const step of steps.slice(0, Math.max(0, steps.length - 1 - keep))) {
-    await rm(path.join(dir, `${checkpointName(step)}.json`), { force: true });
-    await rm(path.join(dir, `${checkpointName(step)}.safetensors`), { force: true });
-  }
-}
-
-export async function latestCheckpoint(dir: string): Promise<StoredCheckpoint | undefined> {
-  const step = (await checkpointSteps(dir)).at(-1);
-  if (step === undefined) return undefined;
-  const base = path.join(dir, checkpointName(step));
-  const record = JSON.parse(await readFile(`${base}.json`, 'utf8')) as { state: JsonValue };
-  return {
-    step,
-    tensors: new Uint8Array(await readFile(`${base}.safetensors`)),
-    state: record.state,
-  };
-}
-
-/** Keeps the metric rows up to `step`: rows of steps that the resumed run trains again go. */
-export async function truncateMetrics(file: string, step: number): Promise<void> {
-  if (!existsSync(file)) return;
-  const kept = (await readFile(file, 'utf8'))
-    .split('\n')
-    .filter((line) => line.trim().length > 0 && (JSON.parse(line) as MetricRow).step <= step);
-  await writeFile(file, kept.map((line) => `${line}\n`).join(''));
-}
-
 export interface TrainMlmReport {
   status: TrainMlmResult['status'];
   steps: number;
@@ -260,11 +121,6 @@ export interface TrainMlmReport {
   files: string[];
 }
 
-export const round = (value: number | null | undefined, digits = 6): number | null =>
-  value === null || value === undefined || !Number.isFinite(value)
-    ? null
-    : Number(value.toFixed(digits));
-
 export async function trainMlmCli(
   args: TrainMlmArgs,
   io: CliIo,
@@ -272,16 +128,9 @@ export async function trainMlmCli(
 ): Promise<TrainMlmReport> {
   const started = performance.now();
   const config = await readConfig(args.config);
-  const backendName = args.backend ?? config.training.backend;
-  if (backendName === 'webgpu') {
-    throw new UsageError(
-      'the config asks for the webgpu backend, which needs a browser: pass --backend wasm or cpu',
-    );
-  }
+  const backendName = nodeBackend(args, config);
   config.training.backend = backendName;
-  const checkpointsDir = path.join(args.out, CHECKPOINT_DIR);
-  const resume = args.resume ? await latestCheckpoint(checkpointsDir) : undefined;
-  if (args.resume && !resume) throw new UsageError(`--resume: no checkpoint in ${checkpointsDir}`);
+  const resume = await resumeCheckpoint(args);
   // A resumed run keeps the tokenizer it started with (copied into <out> at the start).
   const tokenizerSource = resume
     ? path.join(args.out, 'tokenizer.json')
@@ -312,45 +161,12 @@ export async function trainMlmCli(
   const data = await prepareMlmData(texts, tokenizer, config.data, {
     ...(signal ? { signal } : {}),
   });
-  io.stderr(
-    `train mlm: ${data.texts} texts → ${data.train.inputIds.length} training and ` +
-      `${data.validation.inputIds.length} validation sequences of ${config.data.seq_len} tokens`,
-  );
-  const metricsFile = path.join(args.out, METRICS_FILE);
-  if (resume) {
-    await truncateMetrics(metricsFile, resume.step);
-    io.stderr(`train mlm: resuming at step ${resume.step}`);
-  } else {
-    await rm(metricsFile, { force: true });
-    await rm(checkpointsDir, { recursive: true, force: true });
-  }
-  const initialWeights = args.init
-    ? new Uint8Array(await readFile(modelWeightsPath(args.init)))
-    : undefined;
+  reportData('mlm', 'sequences', data, config.data.seq_len, io);
   const result = await trainMlm({
     config,
     tokenizer,
     data,
-    ...(initialWeights ? { initialWeights } : {}),
-    ...(resume ? { resume: { tensors: resume.tensors, state: resume.state } } : {}),
-    ...(signal ? { signal } : {}),
-    saveCheckpoint: (checkpoint) =>
-      saveCheckpoint(checkpointsDir, checkpoint, args.keepCheckpoints),
-    saveMetrics: (rows) =>
-      appendFile(metricsFile, rows.map((row) => `${JSON.stringify(row)}\n`).join('')),
-    onMetrics: (rows) => {
-      for (const row of rows) {
-        const v = row.values;
-        const extra =
-          row.split === 'train'
-            ? ` lr ${(v['learning_rate'] ?? 0).toExponential(2)} grad-norm ${(v['grad_norm'] ?? 0).toFixed(3)} ${Math.round(v['tokens_per_second'] ?? 0)} tok/s`
-            : '';
-        io.stderr(
-          `train mlm: step ${row.step} ${row.split} loss ${(v['loss'] ?? NaN).toFixed(4)} ` +
-            `acc ${(v['accuracy'] ?? 0).toFixed(4)} ppl ${(v['perplexity'] ?? NaN).toFixed(2)}${extra}`,
-        );
-      }
-    },
+    ...(await trainerRunOptions('mlm', args, resume, io, signal)),
   });
   const { summary } = result;
   const files = await writeTrainedModelFiles(args.out, {
@@ -398,24 +214,7 @@ export async function trainMlmCli(
   };
 }
 
-/** `--init` takes a model folder or its model.safetensors. */
-function modelWeightsPath(source: string): string {
-  return source.endsWith('.safetensors') ? source : path.join(source, 'model.safetensors');
-}
-
 export async function trainMlmCommand(args: string[], io: CliIo): Promise<void> {
   const parsed = parseTrainMlmArgs(args);
-  // Ctrl-C stops after the step under way with a final checkpoint; a second one kills.
-  const controller = new AbortController();
-  const onInterrupt = () => {
-    io.stderr('train mlm: stopping after this step (Ctrl-C again to kill)…');
-    controller.abort();
-    process.off('SIGINT', onInterrupt);
-  };
-  process.on('SIGINT', onInterrupt);
-  try {
-    io.stdout(JSON.stringify(await trainMlmCli(parsed, io, controller.signal)));
-  } finally {
-    process.off('SIGINT', onInterrupt);
-  }
+  await runTrainCommand('mlm', io, (signal) => trainMlmCli(parsed, io, signal));
 }

@@ -1,8 +1,10 @@
 export { epochOrder } from './order.ts';
 export {
   prepareMlmData,
+  prepareTrainingData,
   type MlmData,
   type PrepareMlmDataControls,
+  type TrainingDataPacking,
   type TextSource,
 } from './prepare.ts';
 export { chunkDocuments, fingerprintSequences, type SequenceSet } from './sequences.ts';

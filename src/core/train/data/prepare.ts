@@ -26,15 +26,27 @@ export interface PrepareMlmDataControls {
   expectedTexts?: number;
 }
 
+/** How {@link prepareTrainingData} packs each split's token ids into fixed-length rows. */
+export interface TrainingDataPacking<Tok> {
+  pack(
+    documents: readonly (readonly number[])[],
+    seqLen: number,
+    tokenizer: NoInfer<Tok>,
+  ): SequenceSet;
+  /** Names the rows in the final progress message. */
+  unit: 'blocks' | 'sequences';
+}
+
 /**
- * Tokenises texts into MLM sequences. The split is drawn per text (prepare/split.ts: seeded by
- * `data.seed` and each text's position), before chunking, so no text is shared between training
+ * Tokenises texts and packs them into rows. The split is drawn per text (prepare/split.ts: seeded
+ * by `data.seed` and each text's position), before packing, so no text is shared between training
  * and validation. `max_samples` keeps the first texts of the source.
  */
-export async function prepareMlmData(
+export async function prepareTrainingData<Tok extends { encode(text: string): number[] }>(
   texts: TextSource,
-  tokenizer: MlmTokenizer,
+  tokenizer: Tok,
   data: Pick<DataSection, 'seq_len' | 'max_samples' | 'split' | 'seed'>,
+  packing: TrainingDataPacking<Tok>,
   controls: PrepareMlmDataControls = {},
 ): Promise<MlmData> {
   const { signal } = controls;
@@ -60,7 +72,7 @@ export async function prepareMlmData(
     { ...data.split, seed: data.seed },
   );
   const part = (name: 'train' | 'validation' | 'test') =>
-    chunkDocuments(
+    packing.pack(
       documents.filter((_ids, i) => splits[i] === name),
       data.seq_len,
       tokenizer,
@@ -68,7 +80,7 @@ export async function prepareMlmData(
   const train = part('train');
   const validation = part('validation');
   const test = part('test');
-  progress.finish(`${train.inputIds.length} training sequences of ${data.seq_len} tokens`);
+  progress.finish(`${train.inputIds.length} training ${packing.unit} of ${data.seq_len} tokens`);
   return {
     train,
     validation,
@@ -77,4 +89,20 @@ export async function prepareMlmData(
     emptyTexts,
     fingerprint: fingerprintSequences([train, validation]),
   };
+}
+
+/** Tokenises texts into MLM sequences ([CLS] … [SEP] chunks), see {@link prepareTrainingData}. */
+export function prepareMlmData(
+  texts: TextSource,
+  tokenizer: MlmTokenizer,
+  data: Pick<DataSection, 'seq_len' | 'max_samples' | 'split' | 'seed'>,
+  controls: PrepareMlmDataControls = {},
+): Promise<MlmData> {
+  return prepareTrainingData(
+    texts,
+    tokenizer,
+    data,
+    { pack: chunkDocuments, unit: 'sequences' },
+    controls,
+  );
 }

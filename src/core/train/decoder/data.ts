@@ -1,10 +1,12 @@
 import { Tokenizer } from '@huggingface/tokenizers';
-import { throwIfAborted, yieldToEventLoop } from '../../abort.ts';
-import { assignSplits } from '../../prepare/split.ts';
-import { ProgressReporter } from '../../progress.ts';
 import type { DataSection } from '../config/types.ts';
-import type { MlmData, PrepareMlmDataControls, TextSource } from '../data/prepare.ts';
-import { fingerprintSequences, type SequenceSet } from '../data/sequences.ts';
+import {
+  prepareTrainingData,
+  type MlmData,
+  type PrepareMlmDataControls,
+  type TextSource,
+} from '../data/prepare.ts';
+import type { SequenceSet } from '../data/sequences.ts';
 
 /** What causal-LM training needs from a tokenizer. */
 export interface CausalTokenizer {
@@ -117,54 +119,20 @@ export function causalBlocks(
 }
 
 /**
- * Tokenises texts into causal-LM blocks. As for MLM, the split is drawn per text before
- * concatenation, so no text is shared between training and validation; `max_samples` keeps the
- * first texts.
+ * Tokenises texts into causal-LM blocks ({@link causalBlocks}). As for MLM, the split is drawn per
+ * text before concatenation, see {@link prepareTrainingData}.
  */
-export async function prepareCausalLmData(
+export function prepareCausalLmData(
   texts: TextSource,
   tokenizer: CausalTokenizer,
   data: Pick<DataSection, 'seq_len' | 'max_samples' | 'split' | 'seed'>,
   controls: PrepareMlmDataControls = {},
 ): Promise<MlmData> {
-  const { signal } = controls;
-  const progress = new ProgressReporter(controls.onProgress);
-  progress.start('Tokenising the corpus');
-  const documents: number[][] = [];
-  const limit = data.max_samples ?? Infinity;
-  let emptyTexts = 0;
-  for await (const text of texts) {
-    if (documents.length + emptyTexts >= limit) break;
-    const ids = tokenizer.encode(text);
-    if (ids.length === 0) emptyTexts++;
-    documents.push(ids);
-    if (documents.length % 256 === 0) {
-      throwIfAborted(signal);
-      progress.update(documents.length, controls.expectedTexts ?? 0, 'Tokenising the corpus');
-      await yieldToEventLoop();
-    }
-  }
-  throwIfAborted(signal);
-  const splits = assignSplits(
-    documents.map((_ids, i) => String(i)),
-    { ...data.split, seed: data.seed },
+  return prepareTrainingData(
+    texts,
+    tokenizer,
+    data,
+    { pack: causalBlocks, unit: 'blocks' },
+    controls,
   );
-  const part = (name: 'train' | 'validation' | 'test') =>
-    causalBlocks(
-      documents.filter((_ids, i) => splits[i] === name),
-      data.seq_len,
-      tokenizer,
-    );
-  const train = part('train');
-  const validation = part('validation');
-  const test = part('test');
-  progress.finish(`${train.inputIds.length} training blocks of ${data.seq_len} tokens`);
-  return {
-    train,
-    validation,
-    test,
-    texts: documents.length,
-    emptyTexts,
-    fingerprint: fingerprintSequences([train, validation]),
-  };
 }
