@@ -28,6 +28,7 @@ import {
   startMlmRun,
   stateFromJson,
   trainedModelFiles,
+  type MlmRunControls,
   type MlmRunRequest,
   type MlmRunResult,
 } from '../src/core/train/loop/index.ts';
@@ -78,6 +79,27 @@ function startBackend(backend: TrainBackend): Promise<ActiveBackend> {
   // SIMD binary. ActiveBackend.detail reports "threads off".
   if (backend === 'wasm') tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   return useBackend(backend, { wasmPaths });
+}
+
+/** A stored run's controls from the page: abort, progress, metric rows, and the pause flag. */
+function runControls(
+  signal: AbortSignal | undefined,
+  onProgress: ProgressCallback | undefined,
+  onMetrics: ((rows: MetricRow[]) => void) | undefined,
+): MlmRunControls {
+  return {
+    ...(signal ? { signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
+    ...(onMetrics ? { onMetrics } : {}),
+    isPaused: () => paused,
+  };
+}
+
+/** The backend a stored run's newest checkpoint was trained on: a resume goes on there. */
+async function checkpointBackend(s: LuminaStore, runId: string): Promise<TrainBackend> {
+  const latest = await s.latestCheckpoint(runId);
+  if (!latest) throw new Error(`Run ${runId} has no checkpoint to resume from`);
+  return stateFromJson(latest.state).config.training.backend;
 }
 
 export interface MlmWorkerResult extends MlmRunResult {
@@ -132,12 +154,11 @@ const api = {
   ): Promise<MlmWorkerResult> {
     const backend = await startBackend(request.config.training.backend);
     paused = false;
-    const result = await startMlmRun(await store(), request, {
-      ...(signal ? { signal } : {}),
-      ...(onProgress ? { onProgress } : {}),
-      ...(onMetrics ? { onMetrics } : {}),
-      isPaused: () => paused,
-    });
+    const result = await startMlmRun(
+      await store(),
+      request,
+      runControls(signal, onProgress, onMetrics),
+    );
     return { ...result, backend };
   },
 
@@ -149,16 +170,9 @@ const api = {
     onMetrics?: (rows: MetricRow[]) => void,
   ): Promise<MlmWorkerResult> {
     const s = await store();
-    const latest = await s.latestCheckpoint(runId);
-    if (!latest) throw new Error(`Run ${runId} has no checkpoint to resume from`);
-    const backend = await startBackend(stateFromJson(latest.state).config.training.backend);
+    const backend = await startBackend(await checkpointBackend(s, runId));
     paused = false;
-    const result = await resumeMlmRun(s, runId, {
-      ...(signal ? { signal } : {}),
-      ...(onProgress ? { onProgress } : {}),
-      ...(onMetrics ? { onMetrics } : {}),
-      isPaused: () => paused,
-    });
+    const result = await resumeMlmRun(s, runId, runControls(signal, onProgress, onMetrics));
     return { ...result, backend };
   },
 
@@ -174,12 +188,11 @@ const api = {
   ): Promise<DecoderWorkerResult> {
     const backend = await startBackend(request.config.training.backend);
     paused = false;
-    const result = await startDecoderRun(await store(), request, {
-      ...(signal ? { signal } : {}),
-      ...(onProgress ? { onProgress } : {}),
-      ...(onMetrics ? { onMetrics } : {}),
-      isPaused: () => paused,
-    });
+    const result = await startDecoderRun(
+      await store(),
+      request,
+      runControls(signal, onProgress, onMetrics),
+    );
     return { ...result, backend };
   },
 
@@ -191,16 +204,9 @@ const api = {
     onMetrics?: (rows: MetricRow[]) => void,
   ): Promise<DecoderWorkerResult> {
     const s = await store();
-    const latest = await s.latestCheckpoint(runId);
-    if (!latest) throw new Error(`Run ${runId} has no checkpoint to resume from`);
-    const backend = await startBackend(stateFromJson(latest.state).config.training.backend);
+    const backend = await startBackend(await checkpointBackend(s, runId));
     paused = false;
-    const result = await resumeDecoderRun(s, runId, {
-      ...(signal ? { signal } : {}),
-      ...(onProgress ? { onProgress } : {}),
-      ...(onMetrics ? { onMetrics } : {}),
-      isPaused: () => paused,
-    });
+    const result = await resumeDecoderRun(s, runId, runControls(signal, onProgress, onMetrics));
     return { ...result, backend };
   },
 
