@@ -106,12 +106,16 @@ test('selection bundles: a filter, search results and a map selection export and
     await canvas.scrollIntoViewIfNeeded();
     const box = await canvas.boundingBox();
     if (!box) throw new Error('no canvas box');
-    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.95, { steps: 8 });
-    await page.mouse.up();
     const selection = page.getByTestId('map-selection');
-    await expect(selection).toContainText('points selected');
+    // ECharts switches the cursor to its brush a frame after the click: a drag that starts before
+    // that pans nothing and selects nothing, so drag again until the selection is reported.
+    await expect(async () => {
+      await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.95, { steps: 8 });
+      await page.mouse.up();
+      await expect(selection).toContainText('points selected', { timeout: 3_000 });
+    }).toPass({ timeout: 30_000 });
     const selected = Number(/(\d+) points/.exec((await selection.textContent()) ?? '')?.[1]);
     expect(selected).toBeGreaterThan(0);
     expect(selected).toBeLessThan(300);
