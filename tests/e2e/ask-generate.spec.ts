@@ -102,6 +102,6 @@ test('ask with a text-generation model: streamed, stoppable, cited', async ({ pa
     expect(tokens).toBeGreaterThan(0);
     expect(tokens).toBeLessThan(600);
   } finally {
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

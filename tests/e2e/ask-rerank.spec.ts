@@ -182,6 +182,6 @@ test('ask re-ranked by a seeded cross-encoder folder: new order, both scores sho
       `[1] ${ids[0]?.split('#')[0] ?? '—'}`,
     );
   } finally {
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

@@ -206,6 +206,6 @@ test('ask: hybrid retrieval embeds the question and sentences with the set model
     await expect(row.getByRole('cell').nth(3)).toHaveText(/^0\.\d{3}$/);
     await expect(row.getByRole('cell').nth(4)).toHaveText(/^-?[01]\.\d{3}$/);
   } finally {
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
-import { baseURL, outcome, waitForJobDone } from './helpers.ts';
+import { baseURL, outcome, removeTempDir, waitForJobDone } from './helpers.ts';
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/');
@@ -76,6 +76,6 @@ test('the app is installable (manifest, icons, service worker)', async () => {
     expect(installabilityErrors.map((e) => e.errorId)).toEqual([]);
   } finally {
     await context.close();
-    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    await removeTempDir(profile);
   }
 });

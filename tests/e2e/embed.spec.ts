@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -13,7 +13,7 @@ import {
   MODEL_NAME,
   writeTinyModel,
 } from './embedding-fixtures.ts';
-import { openApp } from './helpers.ts';
+import { openApp, removeTempDir } from './helpers.ts';
 
 interface StoredSet {
   chunkIds: string[];
@@ -136,7 +136,7 @@ test('embed with a picked model folder, survive a closed tab mid-job, resume, an
     }
     await context.close();
   } finally {
-    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    await removeTempDir(root);
   }
 });
 
@@ -222,6 +222,6 @@ test('export a finished set as a bundle that reads back in Node and imports back
     const first = bundle.chunks.find((chunk) => chunk.docId === 'd042');
     expect(first?.text).toBe(documentText(42));
   } finally {
-    rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    await removeTempDir(root);
   }
 });

@@ -171,6 +171,6 @@ test('explore: clusters with a suggested k, duplicates, a path and a similarity 
   } finally {
     // Closed before the folder goes, so a failure above is reported rather than a busy profile.
     await context?.close();
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

@@ -153,6 +153,6 @@ test('explore: a UMAP map is computed, stored, coloured, clicked, box-selected a
     await expect(page.getByTestId('map-chart').locator('canvas').first()).toBeVisible();
     await context.close();
   } finally {
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

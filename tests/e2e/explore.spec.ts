@@ -99,6 +99,6 @@ test('explore: semantic, keyword and hybrid search, filters, more like this, bat
     await expect(page.getByTestId('qa-scores')).toContainText('hit@10 100.0 %');
     await context.close();
   } finally {
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

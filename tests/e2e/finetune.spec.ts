@@ -51,7 +51,7 @@ test('fine-tune a picked model folder on scored pairs: before/after table and an
     ]);
     expect(download.suggestedFilename()).toMatch(/\.zip$/);
   } finally {
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });
 
@@ -118,6 +118,6 @@ test('fine-tune a base model downloaded from a Hub (local stand-in) by its id', 
     expect(requested.some((url) => url.endsWith('.onnx'))).toBe(false);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

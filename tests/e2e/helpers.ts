@@ -1,5 +1,5 @@
 import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
 import { fileURLToPath } from 'node:url';
@@ -50,10 +50,37 @@ export async function openApp(profile: string): Promise<{ context: BrowserContex
   return { context, page };
 }
 
+/** Processes started with `dir` on their command line: a Chromium profile's browser and helpers. */
+function processesUsing(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) pids.push(Number(entry));
+    } catch {
+      // The process ended between listing /proc and reading it.
+    }
+  }
+  return pids;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Removes a test's temp folder. Chromium can still be writing its profile for a moment after
- * `context.close()` resolves (GPU and storage processes exit last), so retry for a few seconds.
+ * Removes a test's temp folder. `context.close()` can resolve while Chromium's helpers still
+ * flush the profile (a loaded CI machine took over 5 s), and a failed test may leave Chromium
+ * running, so wait for every process using the folder to end — killing it after 30 s — before
+ * deleting, then retry the delete for a few seconds.
  */
-export function removeTempDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
+export async function removeTempDir(dir: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (processesUsing(dir).length > 0 && Date.now() < deadline) await sleep(250);
+  for (const pid of processesUsing(dir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  rmSync(dir, { recursive: true, force: true, maxRetries: 40, retryDelay: 250 });
 }

@@ -1,8 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addFiles, openApp, outcome, sharedDir, waitForJobDone } from './helpers.ts';
+import { addFiles, openApp, outcome, removeTempDir, sharedDir, waitForJobDone } from './helpers.ts';
 
 async function counts(page: Page) {
   return page.getByTestId('dataset-counts').textContent();
@@ -78,6 +78,6 @@ test('bring files, see per-file messages, chunk with the MiniLM tokenizer, and f
     await expect(page.getByTestId('dataset-item')).toHaveCount(0);
     await context.close();
   } finally {
-    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    await removeTempDir(profile);
   }
 });

@@ -99,6 +99,6 @@ test('import a model zip, embed with it, and download it back as the same files'
       expect(sha256(folderZip[path] ?? new Uint8Array())).toBe(sha256(bytes));
     await context.close();
   } finally {
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

@@ -219,7 +219,7 @@ test('after one online visit, a cached Hub model embeds a new local file offline
     );
   } finally {
     await context.setOffline(false);
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });
 
@@ -302,6 +302,6 @@ test('a new version waits for "Update now", then the page reloads into it', asyn
     }
   } finally {
     await app.close();
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

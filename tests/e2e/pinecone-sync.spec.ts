@@ -316,7 +316,7 @@ test('10k vectors sync under 20 % faults, then a closed tab resumes without re-s
     await context.close();
   } finally {
     emulator.setFaults({ rate429: 0, rate500: 0, rate503: 0, dropRate: 0, latencyMs: 0 });
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });
 
@@ -530,6 +530,6 @@ test('Pinecone search agrees with local search, and the API key leaks nowhere', 
     await context.close();
   } finally {
     emulator.setFaults({ latencyMs: 0 });
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

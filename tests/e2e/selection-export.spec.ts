@@ -153,6 +153,6 @@ test('selection bundles: a filter, search results and a map selection export and
     );
     await context.close();
   } finally {
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });

@@ -220,7 +220,7 @@ test('pretrain a tiny BERT: live curves, pause/resume, checkpoints, export, relo
   } finally {
     // A failed step leaves its window open; Chromium must let go of the profile before removal.
     for (const context of opened) await context.close();
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });
 
@@ -298,7 +298,7 @@ test('a run interrupted by a closed tab is listed as resumable and continues fro
   } finally {
     // A failed step leaves its window open; Chromium must let go of the profile before removal.
     for (const context of opened) await context.close();
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });
 
@@ -348,6 +348,6 @@ test('two runs side by side: setup differences flagged, results read from each r
     await expect(row('Best validation loss')).toHaveCount(1);
   } finally {
     await context.close();
-    removeTempDir(root);
+    await removeTempDir(root);
   }
 });
