@@ -4,7 +4,8 @@ import { useBackend } from '../../../src/core/train/bert/index.ts';
 import { gpt2Config } from '../../../src/core/model/decoder/gpt2-config.ts';
 import { SeededRandom } from '../../../src/core/model/seeded-random.ts';
 import { causalLmObjective, createGpt2Decoder } from '../../../src/core/train/decoder/index.ts';
-import { conv1d, projectToVocab } from '../../../src/core/train/decoder/ops.ts';
+import { projectToVocab } from '../../../src/core/train/decoder/ops.ts';
+import { conv1d } from '../../../src/core/train/transformer/layers.ts';
 
 beforeAll(async () => {
   await useBackend('cpu');

@@ -20,7 +20,7 @@ import {
   type BertEncoderConfig,
   type TokenBatch,
 } from '../../../src/core/train/bert/index.ts';
-import { activation, linear } from '../../../src/core/train/bert/layers.ts';
+import { activation, linear } from '../../../src/core/train/transformer/layers.ts';
 import { erf, referenceBertForward } from '../../support/reference-bert.ts';
 
 /**

@@ -1,10 +1,11 @@
 import { parseBertConfig, type BertConfig, BertConfigError } from '../../model/bert-config.ts';
+import type { GeluVariant } from '../transformer/layers.ts';
 
 /**
  * Activations of HF's `ACT2FN` that the TF.js encoder implements: `gelu` is the exact erf form;
  * `gelu_new` and `gelu_pytorch_tanh` are the tanh approximation (same formula, HF keeps both names).
  */
-export type EncoderActivation = 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh';
+export type EncoderActivation = GeluVariant;
 
 /** A BERT config for the trainable encoder: the exporter's config plus dropout and activation. */
 export interface BertEncoderConfig extends Omit<BertConfig, 'hiddenAct'> {

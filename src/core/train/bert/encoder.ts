@@ -2,22 +2,18 @@ import * as tf from '@tensorflow/tfjs';
 import type { ProgressCallback } from '../../progress.ts';
 import { initBertWeights, type BertWeights } from '../../model/init.ts';
 import { exportableBertConfig, type BertEncoderConfig } from './config.ts';
-import { activation, dropout, layerNorm, linear } from './layers.ts';
+import { paddingMaskAdd, multiHeadAttention } from '../transformer/attention.ts';
+import {
+  checkForwardInputs,
+  forwardDropout,
+  type Dropout,
+  type ForwardOptions,
+} from '../transformer/forward.ts';
+import { activation, linear } from '../transformer/layers.ts';
+import { ModelVariables } from '../transformer/variables.ts';
 import { checkBertWeights, readBertSafetensors, writeBertSafetensors } from './weights-io.ts';
 
-/**
- * Added to attention scores of padded keys. HF adds finfo(float32).min; any value this negative
- * gives exp(·) = 0 in float32 just the same, and −1e9 cannot overflow to −∞ should a backend
- * compute in lower precision.
- */
-const MASKED_SCORE = -1e9;
-
-export interface ForwardOptions {
-  /** Dropout on (training) or off (inference, deterministic); default off. */
-  training?: boolean;
-  /** Seeds the dropout masks: the same seed gives the same masks on every backend. */
-  seed?: number;
-}
+export type { ForwardOptions } from '../transformer/forward.ts';
 
 export interface BertEncoder {
   readonly config: BertEncoderConfig;
@@ -69,17 +65,12 @@ export async function createBertEncoder(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     }));
   checkBertWeights(config, initial);
-  const variables = new Map<string, tf.Variable>();
-  for (const [name, tensor] of initial) {
-    // Unnamed: TF.js variable names are global, and several encoders may coexist. The pooler is
-    // kept for saving but not trained: the last hidden state (and MLM) never reaches it.
-    const trainable = !name.startsWith('pooler.');
-    // tf.variable copies its initial value: dispose the temporary, or every model leaks one
-    // tensor (a GPU buffer on webgpu) per weight.
-    const initial = tf.tensor(tensor.data, tensor.shape, 'float32');
-    variables.set(name, tf.variable(initial, trainable));
-    initial.dispose();
-  }
+  // The pooler is kept for saving but not trained: the last hidden state (and MLM) never reaches it.
+  const variables = ModelVariables.create(
+    'Encoder',
+    initial,
+    (name) => !name.startsWith('pooler.'),
+  );
   return new TfBertEncoder(config, variables);
 }
 
@@ -94,8 +85,12 @@ export async function loadBertEncoder(
 class TfBertEncoder implements BertEncoder {
   constructor(
     readonly config: BertEncoderConfig,
-    readonly variables: Map<string, tf.Variable>,
+    private readonly weights: ModelVariables,
   ) {}
+
+  get variables(): ReadonlyMap<string, tf.Variable> {
+    return this.weights.map;
+  }
 
   forward(
     inputIds: tf.Tensor2D,
@@ -103,40 +98,24 @@ class TfBertEncoder implements BertEncoder {
     tokenTypeIds?: tf.Tensor2D,
     options: ForwardOptions = {},
   ): tf.Tensor3D {
-    const [batch, seq] = inputIds.shape;
-    if (attentionMask.shape[0] !== batch || attentionMask.shape[1] !== seq) {
-      throw new RangeError(
-        `attention mask shape [${attentionMask.shape.join(', ')}] differs from input ids [${batch}, ${seq}]`,
-      );
-    }
-    if (seq > this.config.maxPositionEmbeddings) {
-      throw new RangeError(
-        `Sequence length ${seq} exceeds max_position_embeddings ${this.config.maxPositionEmbeddings}`,
-      );
-    }
-    const training = options.training ?? false;
-    let site = 0;
-    // Each dropout site gets its own stream under the forward pass's seed.
-    const drop = (x: tf.Tensor, rate: number): tf.Tensor =>
-      training
-        ? dropout(x, rate, options.seed === undefined ? undefined : `${options.seed}:${site++}`)
-        : x;
+    const { maxPositionEmbeddings } = this.config;
+    checkForwardInputs(inputIds, attentionMask, maxPositionEmbeddings, 'max_position_embeddings');
+    const drop = forwardDropout(options);
     return tf.tidy(() => {
       const ids = inputIds.toInt();
       const types = tokenTypeIds ? tokenTypeIds.toInt() : tf.zerosLike(ids);
-      const positions = tf.range(0, seq, 1, 'int32');
+      const positions = tf.range(0, inputIds.shape[1], 1, 'int32');
       const embedded = tf.add(
         tf.add(
-          tf.gather(this.v('embeddings.word_embeddings.weight'), ids),
-          tf.gather(this.v('embeddings.token_type_embeddings.weight'), types),
+          tf.gather(this.weights.get('embeddings.word_embeddings.weight'), ids),
+          tf.gather(this.weights.get('embeddings.token_type_embeddings.weight'), types),
         ),
-        tf.gather(this.v('embeddings.position_embeddings.weight'), positions).expandDims(0),
+        tf
+          .gather(this.weights.get('embeddings.position_embeddings.weight'), positions)
+          .expandDims(0),
       );
       let x = drop(this.norm('embeddings.LayerNorm', embedded), this.config.hiddenDropoutProb);
-      // [batch, 1, 1, seq]: broadcast over heads and query positions, as HF's extended mask.
-      const maskAdd = tf
-        .mul(tf.sub(1, attentionMask.toFloat()), MASKED_SCORE)
-        .reshape([batch, 1, 1, seq]);
+      const maskAdd = paddingMaskAdd(attentionMask);
       for (let layer = 0; layer < this.config.numHiddenLayers; layer++) {
         x = this.layer(`encoder.layer.${layer}`, x, maskAdd, drop);
       }
@@ -144,23 +123,13 @@ class TfBertEncoder implements BertEncoder {
     });
   }
 
-  async readWeights(): Promise<BertWeights> {
-    const weights: BertWeights = new Map();
-    for (const [name, variable] of this.variables) {
-      // A copy: the cpu backend hands out its own storage.
-      const data = Float32Array.from((await variable.data()) as Float32Array);
-      weights.set(name, { dtype: 'F32', shape: [...variable.shape], data });
-    }
-    return weights;
+  readWeights(): Promise<BertWeights> {
+    return this.weights.read();
   }
 
   assignWeights(weights: BertWeights): void {
     checkBertWeights(this.config, weights);
-    for (const [name, variable] of this.variables) {
-      const tensor = weights.get(name);
-      if (!tensor) throw new RangeError(`Missing weight "${name}"`);
-      tf.tidy(() => variable.assign(tf.tensor(tensor.data, tensor.shape, 'float32')));
-    }
+    this.weights.assign(weights);
   }
 
   async toSafetensors(metadata?: Record<string, string>): Promise<Uint8Array> {
@@ -168,51 +137,35 @@ class TfBertEncoder implements BertEncoder {
   }
 
   dispose(): void {
-    for (const variable of this.variables.values()) variable.dispose();
-    this.variables.clear();
-  }
-
-  private v(name: string): tf.Variable {
-    const variable = this.variables.get(name);
-    if (!variable) throw new RangeError(`Encoder has no weight "${name}"`);
-    return variable;
+    this.weights.dispose();
   }
 
   private dense(prefix: string, x: tf.Tensor): tf.Tensor {
     return linear(
       x,
-      this.v(`${prefix}.weight`) as tf.Variable<tf.Rank.R2>,
-      this.v(`${prefix}.bias`) as tf.Variable<tf.Rank.R1>,
+      this.weights.matrix(`${prefix}.weight`),
+      this.weights.vector(`${prefix}.bias`),
     );
   }
 
   private norm(prefix: string, x: tf.Tensor): tf.Tensor {
-    return layerNorm(
-      x,
-      this.v(`${prefix}.weight`) as tf.Variable<tf.Rank.R1>,
-      this.v(`${prefix}.bias`) as tf.Variable<tf.Rank.R1>,
-      this.config.layerNormEps,
-    );
+    return this.weights.layerNorm(prefix, x, this.config.layerNormEps);
   }
 
-  /** One post-LN transformer layer, as HF's BertLayer. */
-  private layer(
-    prefix: string,
-    x: tf.Tensor,
-    maskAdd: tf.Tensor,
-    drop: (x: tf.Tensor, rate: number) => tf.Tensor,
-  ): tf.Tensor {
-    const [batch, seq, hidden] = x.shape as [number, number, number];
-    const heads = this.config.numAttentionHeads;
-    const headSize = hidden / heads;
-    const split = (t: tf.Tensor) =>
-      t.reshape([batch, seq, heads, headSize]).transpose([0, 2, 1, 3]);
-    const query = split(this.dense(`${prefix}.attention.self.query`, x));
-    const key = split(this.dense(`${prefix}.attention.self.key`, x));
-    const value = split(this.dense(`${prefix}.attention.self.value`, x));
-    const scores = tf.add(tf.div(tf.matMul(query, key, false, true), Math.sqrt(headSize)), maskAdd);
-    const probs = drop(tf.softmax(scores, -1), this.config.attentionProbsDropoutProb);
-    const context = tf.matMul(probs, value).transpose([0, 2, 1, 3]).reshape([batch, seq, hidden]);
+  /** One post-LN transformer layer, as HF's BertLayer: LayerNorm after each residual add. */
+  private layer(prefix: string, x: tf.Tensor, maskAdd: tf.Tensor, drop: Dropout): tf.Tensor {
+    const self = `${prefix}.attention.self`;
+    const context = multiHeadAttention(
+      this.dense(`${self}.query`, x),
+      this.dense(`${self}.key`, x),
+      this.dense(`${self}.value`, x),
+      {
+        heads: this.config.numAttentionHeads,
+        maskAdd,
+        drop,
+        probsDropout: this.config.attentionProbsDropoutProb,
+      },
+    );
     const attended = this.norm(
       `${prefix}.attention.output.LayerNorm`,
       tf.add(

@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import { gpt2HeadSize } from '../../model/decoder/gpt2-config.ts';
 import { initGpt2Weights, type Gpt2Weights } from '../../model/decoder/gpt2-weights.ts';
-import type { ForwardOptions } from '../bert/encoder.ts';
-import { activation, dropout, layerNorm } from '../bert/layers.ts';
+import { causalMaskAdd, multiHeadAttention } from '../transformer/attention.ts';
+import {
+  checkForwardInputs,
+  forwardDropout,
+  type Dropout,
+  type ForwardOptions,
+} from '../transformer/forward.ts';
+import { activation, conv1d } from '../transformer/layers.ts';
+import { ModelVariables } from '../transformer/variables.ts';
 import type { DecoderConfig } from './config.ts';
-import { conv1d, projectToVocab } from './ops.ts';
+import { projectToVocab } from './ops.ts';
 import { checkGpt2Weights, readGpt2Safetensors, writeGpt2Safetensors } from './weights-io.ts';
-
-/**
- * Added to the scores of keys a query may not see (later positions, padding). HF adds
- * finfo(float32).min; any value this negative gives exp(·) = 0 in float32 just the same.
- */
-const MASKED_SCORE = -1e9;
 
 export interface DecoderForwardOptions extends ForwardOptions {
   /**
@@ -61,13 +61,7 @@ export async function createGpt2Decoder(
       ...(options.signal ? { signal: options.signal } : {}),
     }));
   checkGpt2Weights(config, initial);
-  const variables = new Map<string, tf.Variable>();
-  for (const [name, tensor] of initial) {
-    // Unnamed (TF.js variable names are global); the temporary is disposed as tf.variable copies.
-    const value = tf.tensor(tensor.data, tensor.shape, 'float32');
-    variables.set(name, tf.variable(value, true));
-    value.dispose();
-  }
+  const variables = ModelVariables.create('Decoder', initial);
   return new TfGpt2Decoder(config, variables);
 }
 
@@ -82,45 +76,33 @@ export async function loadGpt2Decoder(
 class TfGpt2Decoder implements Gpt2Decoder {
   constructor(
     readonly config: DecoderConfig,
-    readonly variables: Map<string, tf.Variable>,
+    private readonly weights: ModelVariables,
   ) {}
+
+  get variables(): ReadonlyMap<string, tf.Variable> {
+    return this.weights.map;
+  }
 
   forward(
     inputIds: tf.Tensor2D,
     attentionMask: tf.Tensor2D,
     options: DecoderForwardOptions = {},
   ): tf.Tensor3D {
-    const [batch, seq] = inputIds.shape;
-    if (attentionMask.shape[0] !== batch || attentionMask.shape[1] !== seq) {
-      throw new RangeError(
-        `attention mask shape [${attentionMask.shape.join(', ')}] differs from input ids [${batch}, ${seq}]`,
-      );
-    }
-    if (seq > this.config.nPositions) {
-      throw new RangeError(`Sequence length ${seq} exceeds n_positions ${this.config.nPositions}`);
-    }
-    const training = options.training ?? false;
-    let site = 0;
-    // Each dropout site gets its own stream under the forward pass's seed.
-    const drop = (x: tf.Tensor, rate: number): tf.Tensor =>
-      training
-        ? dropout(x, rate, options.seed === undefined ? undefined : `${options.seed}:${site++}`)
-        : x;
+    checkForwardInputs(inputIds, attentionMask, this.config.nPositions, 'n_positions');
+    const drop = forwardDropout(options);
     return tf.tidy(() => {
+      const [batch, seq] = inputIds.shape;
       const positions = options.positionIds
         ? options.positionIds.toInt()
         : tf.tile(tf.range(0, seq, 1, 'int32').expandDims(0), [batch, 1]);
       let x = drop(
         tf.add(
-          tf.gather(this.v('transformer.wte.weight'), inputIds.toInt()),
-          tf.gather(this.v('transformer.wpe.weight'), positions),
+          tf.gather(this.weights.get('transformer.wte.weight'), inputIds.toInt()),
+          tf.gather(this.weights.get('transformer.wpe.weight'), positions),
         ),
         this.config.embdPdrop,
       );
-      // Query i sees key j when j ≤ i and j is not padding: [batch, 1, seq, seq].
-      const causal = tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0).reshape([1, 1, seq, seq]);
-      const allowed = tf.mul(causal, attentionMask.toFloat().reshape([batch, 1, 1, seq]));
-      const maskAdd = tf.mul(tf.sub(1, allowed), MASKED_SCORE);
+      const maskAdd = causalMaskAdd(attentionMask);
       for (let layer = 0; layer < this.config.nLayer; layer++) {
         x = this.block(`transformer.h.${layer}`, x, maskAdd, drop);
       }
@@ -130,26 +112,16 @@ class TfGpt2Decoder implements Gpt2Decoder {
 
   logits(hidden: tf.Tensor2D): tf.Tensor2D {
     const head = this.config.tieWordEmbeddings ? 'transformer.wte.weight' : 'lm_head.weight';
-    return projectToVocab(hidden, this.v(head) as tf.Variable<tf.Rank.R2>);
+    return projectToVocab(hidden, this.weights.matrix(head));
   }
 
-  async readWeights(): Promise<Gpt2Weights> {
-    const weights: Gpt2Weights = new Map();
-    for (const [name, variable] of this.variables) {
-      // A copy: the cpu backend hands out its own storage.
-      const data = Float32Array.from((await variable.data()) as Float32Array);
-      weights.set(name, { dtype: 'F32', shape: [...variable.shape], data });
-    }
-    return weights;
+  readWeights(): Promise<Gpt2Weights> {
+    return this.weights.read();
   }
 
   assignWeights(weights: Gpt2Weights): void {
     checkGpt2Weights(this.config, weights);
-    for (const [name, variable] of this.variables) {
-      const tensor = weights.get(name);
-      if (!tensor) throw new RangeError(`Missing weight "${name}"`);
-      tf.tidy(() => variable.assign(tf.tensor(tensor.data, tensor.shape, 'float32')));
-    }
+    this.weights.assign(weights);
   }
 
   async toSafetensors(metadata?: Record<string, string>): Promise<Uint8Array> {
@@ -157,53 +129,35 @@ class TfGpt2Decoder implements Gpt2Decoder {
   }
 
   dispose(): void {
-    for (const variable of this.variables.values()) variable.dispose();
-    this.variables.clear();
-  }
-
-  private v(name: string): tf.Variable {
-    const variable = this.variables.get(name);
-    if (!variable) throw new RangeError(`Decoder has no weight "${name}"`);
-    return variable;
+    this.weights.dispose();
   }
 
   private conv(prefix: string, x: tf.Tensor): tf.Tensor {
     return conv1d(
       x,
-      this.v(`${prefix}.weight`) as tf.Variable<tf.Rank.R2>,
-      this.v(`${prefix}.bias`) as tf.Variable<tf.Rank.R1>,
+      this.weights.matrix(`${prefix}.weight`),
+      this.weights.vector(`${prefix}.bias`),
     );
   }
 
   private norm(prefix: string, x: tf.Tensor): tf.Tensor {
-    return layerNorm(
-      x,
-      this.v(`${prefix}.weight`) as tf.Variable<tf.Rank.R1>,
-      this.v(`${prefix}.bias`) as tf.Variable<tf.Rank.R1>,
-      this.config.layerNormEpsilon,
-    );
+    return this.weights.layerNorm(prefix, x, this.config.layerNormEpsilon);
   }
 
   /** One pre-LN block, as HF's GPT2Block: x + attn(ln_1 x), then + mlp(ln_2 ·). */
-  private block(
-    prefix: string,
-    x: tf.Tensor,
-    maskAdd: tf.Tensor,
-    drop: (x: tf.Tensor, rate: number) => tf.Tensor,
-  ): tf.Tensor {
-    const [batch, seq, d] = x.shape as [number, number, number];
-    const heads = this.config.nHead;
-    const size = gpt2HeadSize(this.config);
-    const [query, key, value] = tf
-      .split(this.conv(`${prefix}.attn.c_attn`, this.norm(`${prefix}.ln_1`, x)), 3, -1)
-      .map((t) => t.reshape([batch, seq, heads, size]).transpose([0, 2, 1, 3])) as [
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-    ];
-    const scores = tf.add(tf.div(tf.matMul(query, key, false, true), Math.sqrt(size)), maskAdd);
-    const probs = drop(tf.softmax(scores, -1), this.config.attnPdrop);
-    const context = tf.matMul(probs, value).transpose([0, 2, 1, 3]).reshape([batch, seq, d]);
+  private block(prefix: string, x: tf.Tensor, maskAdd: tf.Tensor, drop: Dropout): tf.Tensor {
+    // c_attn is one fused [d, 3d] projection: query, key and value side by side.
+    const [query, key, value] = tf.split(
+      this.conv(`${prefix}.attn.c_attn`, this.norm(`${prefix}.ln_1`, x)),
+      3,
+      -1,
+    ) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const context = multiHeadAttention(query, key, value, {
+      heads: this.config.nHead,
+      maskAdd,
+      drop,
+      probsDropout: this.config.attnPdrop,
+    });
     const attended = tf.add(
       x,
       drop(this.conv(`${prefix}.attn.c_proj`, context), this.config.residPdrop),

@@ -3,7 +3,7 @@ import type { BertWeights, Float32Tensor } from '../../model/init.ts';
 import { SeededRandom } from '../../model/seeded-random.ts';
 import type { BertEncoderConfig } from '../bert/config.ts';
 import type { BertEncoder } from '../bert/encoder.ts';
-import { activation, layerNorm, linear } from '../bert/layers.ts';
+import { activation, layerNorm, linear } from '../transformer/layers.ts';
 import { BertWeightsError } from '../bert/weights-io.ts';
 
 /** Tensor names of HF's BertForMaskedLM head (the decoder weight is tied to the word embeddings). */

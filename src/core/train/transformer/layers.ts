@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { EncoderActivation } from './config.ts';
+import { matMulPlain, matMulTransposedB } from './matmul.ts';
 
-/** y = x · Wᵀ + b with W kept in PyTorch's [out, in] layout, as model.safetensors stores it. */
+/** The GELU variants HF configs name: exact erf GELU, or the tanh approximation (two names). */
+export type GeluVariant = 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh';
+
+/** y = x · Wᵀ + b with W kept in PyTorch's [out, in] layout (BERT's nn.Linear). */
 export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor {
   const inSize = weight.shape[1];
   const outSize = weight.shape[0];
@@ -10,27 +13,12 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D): tf
   return y.reshape([...x.shape.slice(0, -1), outSize]);
 }
 
-/**
- * x · Wᵀ for 2-D tensors, forward and backward, with plain (untransposed) matMuls only. TF.js
- * 4.22's wasm backend sends 2-D matMuls to XNNPACK only without transpose flags; with them it takes
- * a naive loop about 10× slower (512×1536·1536×384: 36 ms vs 430–640 ms here). The gradients TF.js
- * derives for a flagged matMul use flags too, so both directions are spelled out here.
- */
-const matMulTransposedB = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, weight, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-  save([x, weight]);
-  return {
-    value: tf.matMul(x, tf.transpose(weight)),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [savedX, savedWeight] = saved as [tf.Tensor2D, tf.Tensor2D];
-      // d/dx = dy · W;  d/dW = dyᵀ · x  (both [rows, in] / [out, in]).
-      return [
-        tf.matMul(dy as tf.Tensor2D, savedWeight),
-        tf.matMul(tf.transpose(dy as tf.Tensor2D), savedX),
-      ];
-    },
-  };
-}) as (x: tf.Tensor2D, weight: tf.Tensor2D) => tf.Tensor2D;
+/** GPT-2's Conv1D: x · W + b with W stored [in, out], as its model.safetensors holds it. */
+export function conv1d(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor {
+  const [inSize, outSize] = weight.shape;
+  const rows = x.reshape([-1, inSize]) as tf.Tensor2D;
+  return tf.add(matMulPlain(rows, weight), bias).reshape([...x.shape.slice(0, -1), outSize]);
+}
 
 /** LayerNorm over the last axis with the biased variance, as torch.nn.LayerNorm. */
 export function layerNorm(
@@ -48,7 +36,7 @@ export function layerNorm(
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-export function activation(x: tf.Tensor, kind: EncoderActivation): tf.Tensor {
+export function activation(x: tf.Tensor, kind: GeluVariant): tf.Tensor {
   if (kind === 'gelu') return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
   // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), HF's NewGELUActivation.
   const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
