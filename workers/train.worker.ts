@@ -102,12 +102,79 @@ async function checkpointBackend(s: LuminaStore, runId: string): Promise<TrainBa
   return stateFromJson(latest.state).config.training.backend;
 }
 
-export interface MlmWorkerResult extends MlmRunResult {
+/** What a run pretrains: a BERT encoder by MLM, or a GPT-2 decoder by causal LM. */
+export type PretrainObjective = 'mlm' | 'clm';
+
+/** A new run of either objective: MLM takes the encoder's request, causal LM the decoder's. */
+export type PretrainRequest =
+  { objective: 'mlm'; run: MlmRunRequest } | { objective: 'clm'; run: DecoderRunRequest };
+
+/**
+ * A finished or stopped run of either objective and the backend it ran on. One object type, not
+ * a union: comlink's Remote would turn a union into a union of promises.
+ */
+export interface PretrainWorkerResult extends Pick<
+  MlmRunResult | DecoderRunResult,
+  'runId' | 'status' | 'step' | 'totalSteps' | 'epoch' | 'summary'
+> {
   backend: ActiveBackend;
 }
 
-export interface DecoderWorkerResult extends DecoderRunResult {
-  backend: ActiveBackend;
+function startPretraining(
+  s: LuminaStore,
+  request: PretrainRequest,
+  controls: MlmRunControls,
+): Promise<MlmRunResult | DecoderRunResult> {
+  return request.objective === 'clm'
+    ? startDecoderRun(s, request.run, controls)
+    : startMlmRun(s, request.run, controls);
+}
+
+function resumePretraining(
+  s: LuminaStore,
+  objective: PretrainObjective,
+  runId: string,
+  controls: MlmRunControls,
+): Promise<MlmRunResult | DecoderRunResult> {
+  return objective === 'clm'
+    ? resumeDecoderRun(s, runId, controls)
+    : resumeMlmRun(s, runId, controls);
+}
+
+/**
+ * Starts the backend `backendOf` names, clears the pause flag and runs `train` in the store;
+ * the result says which backend it ran on.
+ */
+async function pretrain(
+  backendOf: (s: LuminaStore) => Promise<TrainBackend>,
+  train: (s: LuminaStore, controls: MlmRunControls) => Promise<MlmRunResult | DecoderRunResult>,
+  controls: MlmRunControls,
+): Promise<PretrainWorkerResult> {
+  const s = await store();
+  const backend = await startBackend(await backendOf(s));
+  paused = false;
+  return { ...(await train(s, controls)), backend };
+}
+
+/**
+ * A stored run's checkpoint (the newest when `step` is left out), its training state, and the
+ * tokenizer files the run was started with.
+ */
+async function runCheckpoint(s: LuminaStore, runId: string, step: number | undefined) {
+  const run = await s.getRun(runId);
+  const checkpoint =
+    step === undefined ? await s.latestCheckpoint(runId) : await s.getCheckpoint(runId, step);
+  if (!run || !checkpoint) throw new Error(`No checkpoint of run ${runId} at ${step ?? 'latest'}`);
+  const state = stateFromJson(checkpoint.state);
+  const stored = run.config as { tokenizerJson?: unknown; tokenizerConfig?: unknown };
+  if (typeof stored.tokenizerJson !== 'string') throw new Error(`Run ${runId} has no tokenizer`);
+  return {
+    checkpoint,
+    state,
+    tokenizerJson: stored.tokenizerJson,
+    tokenizerConfig:
+      typeof stored.tokenizerConfig === 'string' ? stored.tokenizerConfig : undefined,
+  };
 }
 
 /** A run's model as saved by {@link api.exportRunModel}: its id in the model store and a zip. */
@@ -142,72 +209,40 @@ const api = {
   },
 
   /**
-   * A new MLM pretraining run on the config's backend, recorded in the store (run, metrics,
-   * checkpoints). Aborting stops it after the current step with a final checkpoint; the result
-   * then has status 'stopped' and {@link resumeRun} continues it.
+   * A new pretraining run of the request's objective (MLM encoder or causal-LM decoder) on the
+   * config's backend, recorded in the store (run, metrics, checkpoints). Aborting stops it after
+   * the current step with a final checkpoint; the result then has status 'stopped' and
+   * {@link resumeRun} continues it.
    */
-  async trainMlm(
-    request: MlmRunRequest,
+  async startRun(
+    request: PretrainRequest,
     signal?: AbortSignal,
     onProgress?: ProgressCallback,
     onMetrics?: (rows: MetricRow[]) => void,
-  ): Promise<MlmWorkerResult> {
-    const backend = await startBackend(request.config.training.backend);
-    paused = false;
-    const result = await startMlmRun(
-      await store(),
-      request,
+  ): Promise<PretrainWorkerResult> {
+    return pretrain(
+      async () => request.run.config.training.backend,
+      (s, controls) => startPretraining(s, request, controls),
       runControls(signal, onProgress, onMetrics),
     );
-    return { ...result, backend };
-  },
-
-  /** Continues a stored run from its newest checkpoint, on the backend its config names. */
-  async resumeRun(
-    runId: string,
-    signal?: AbortSignal,
-    onProgress?: ProgressCallback,
-    onMetrics?: (rows: MetricRow[]) => void,
-  ): Promise<MlmWorkerResult> {
-    const s = await store();
-    const backend = await startBackend(await checkpointBackend(s, runId));
-    paused = false;
-    const result = await resumeMlmRun(s, runId, runControls(signal, onProgress, onMetrics));
-    return { ...result, backend };
   },
 
   /**
-   * A new causal-LM run of a GPT-2 decoder (core startDecoderRun) on the config's backend, in
-   * the store like an MLM run; without a tokenizer one is trained on the corpus first.
+   * Continues a stored run of `objective` from its newest checkpoint, on the backend that
+   * checkpoint was trained on.
    */
-  async trainDecoder(
-    request: DecoderRunRequest,
-    signal?: AbortSignal,
-    onProgress?: ProgressCallback,
-    onMetrics?: (rows: MetricRow[]) => void,
-  ): Promise<DecoderWorkerResult> {
-    const backend = await startBackend(request.config.training.backend);
-    paused = false;
-    const result = await startDecoderRun(
-      await store(),
-      request,
-      runControls(signal, onProgress, onMetrics),
-    );
-    return { ...result, backend };
-  },
-
-  /** Continues a stored decoder run from its newest checkpoint. */
-  async resumeDecoder(
+  async resumeRun(
+    objective: PretrainObjective,
     runId: string,
     signal?: AbortSignal,
     onProgress?: ProgressCallback,
     onMetrics?: (rows: MetricRow[]) => void,
-  ): Promise<DecoderWorkerResult> {
-    const s = await store();
-    const backend = await startBackend(await checkpointBackend(s, runId));
-    paused = false;
-    const result = await resumeDecoderRun(s, runId, runControls(signal, onProgress, onMetrics));
-    return { ...result, backend };
+  ): Promise<PretrainWorkerResult> {
+    return pretrain(
+      (s) => checkpointBackend(s, runId),
+      (s, controls) => resumePretraining(s, objective, runId, controls),
+      runControls(signal, onProgress, onMetrics),
+    );
   },
 
   /**
@@ -258,20 +293,12 @@ const api = {
    * layout: config.json, model.safetensors and tokenizer.json, by path.
    */
   async extractModel(runId: string, step?: number): Promise<Record<string, Uint8Array>> {
-    const s = await store();
-    const run = await s.getRun(runId);
-    const checkpoint =
-      step === undefined ? await s.latestCheckpoint(runId) : await s.getCheckpoint(runId, step);
-    if (!run || !checkpoint)
-      throw new Error(`No checkpoint of run ${runId} at ${step ?? 'latest'}`);
-    const state = stateFromJson(checkpoint.state);
-    const stored = run.config as { tokenizerJson?: unknown };
-    if (typeof stored.tokenizerJson !== 'string') throw new Error(`Run ${runId} has no tokenizer`);
-    const tokenizer = mlmTokenizerFromJson(JSON.parse(stored.tokenizerJson));
+    const { checkpoint, state, tokenizerJson } = await runCheckpoint(await store(), runId, step);
+    const tokenizer = mlmTokenizerFromJson(JSON.parse(tokenizerJson));
     const files = trainedModelFiles({
       hfConfig: mlmModelConfig(state.config, tokenizer).hf,
       encoderSafetensors: extractEncoderSafetensors(checkpoint.tensors),
-      tokenizerFiles: { 'tokenizer.json': stored.tokenizerJson },
+      tokenizerFiles: { 'tokenizer.json': tokenizerJson },
     });
     return Comlink.transfer(
       Object.fromEntries(files),
@@ -293,25 +320,20 @@ const api = {
     onProgress?: ProgressCallback,
   ): Promise<RunModelExport> {
     const s = await store();
-    const run = await s.getRun(runId);
-    const checkpoint =
-      step === undefined ? await s.latestCheckpoint(runId) : await s.getCheckpoint(runId, step);
-    if (!run || !checkpoint)
-      throw new Error(`No checkpoint of run ${runId} at ${step ?? 'latest'}`);
-    const state = stateFromJson(checkpoint.state);
-    const stored = run.config as { tokenizerJson?: unknown; tokenizerConfig?: unknown };
-    if (typeof stored.tokenizerJson !== 'string') throw new Error(`Run ${runId} has no tokenizer`);
-    const tokenizerConfig =
-      typeof stored.tokenizerConfig === 'string' ? stored.tokenizerConfig : undefined;
+    const { checkpoint, state, tokenizerJson, tokenizerConfig } = await runCheckpoint(
+      s,
+      runId,
+      step,
+    );
     const tokenizer = mlmTokenizerFromJson(
-      JSON.parse(stored.tokenizerJson),
+      JSON.parse(tokenizerJson),
       tokenizerConfig === undefined ? undefined : JSON.parse(tokenizerConfig),
     );
     const { encoder, hf } = mlmModelConfig(state.config, tokenizer);
     // Checkpoint tensors: bert.* and cls.predictions.* besides optimizer moments and best.*.
     const weights = readBertSafetensors(encoder, checkpoint.tensors);
     const text = new TextEncoder();
-    const tokenizerFiles = new Map([['tokenizer.json', text.encode(stored.tokenizerJson)]]);
+    const tokenizerFiles = new Map([['tokenizer.json', text.encode(tokenizerJson)]]);
     if (tokenizerConfig !== undefined)
       tokenizerFiles.set('tokenizer_config.json', text.encode(tokenizerConfig));
     const { summary } = state;

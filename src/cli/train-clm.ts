@@ -7,11 +7,10 @@
  * app's Ask panel load.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serializeTokenizerJson } from '../core/tokenizer/train/tokenizer-files.ts';
-import { formatIssue, parseTrainConfigYaml, type TrainConfig } from '../core/train/config/index.ts';
-import { useBackend } from '../core/train/bert/backend.ts';
+import type { TrainConfig } from '../core/train/config/index.ts';
 import {
   causalTokenizerFromJson,
   decoderTokenizerJson,
@@ -19,22 +18,21 @@ import {
   trainCausalLm,
   trainDecoderTokenizer,
   trainedDecoderFolder,
-  type TrainCausalLmResult,
 } from '../core/train/decoder/index.ts';
 import { UsageError, type CliIo } from './cli-types.ts';
 import {
   commonTrainArgs,
-  nodeBackend,
+  corpusDescription,
+  openTrainRun,
   parseTrainArgv,
   readLines,
-  resumeCheckpoint,
+  readTrainConfig,
   round,
-  reportData,
   runTrainCommand,
   TRAIN_OPTIONS,
-  trainerRunOptions,
   writeFiles,
   type TrainCommonArgs,
+  type TrainReport,
 } from './train-common.ts';
 
 /** Vocabulary of the tokenizer trained on the corpus when the config says `vocab_size: auto`. */
@@ -61,26 +59,11 @@ export function parseTrainClmArgs(args: string[]): TrainClmArgs {
   return { ...common, vocab };
 }
 
-export interface TrainClmReport {
-  status: TrainCausalLmResult['status'];
-  steps: number;
-  total_steps: number;
-  epochs: number;
-  train_loss: number | null;
+export interface TrainClmReport extends TrainReport {
   train_perplexity: number | null;
-  val_loss: number | null;
-  val_accuracy: number | null;
   val_perplexity: number | null;
-  best_val_loss: number | null;
-  best_step: number | null;
   parameters: number;
   vocab_size: number;
-  tokens_per_second: number;
-  seconds: number;
-  backend: string;
-  resumed_from: number | null;
-  out: string;
-  files: string[];
 }
 
 /**
@@ -89,33 +72,26 @@ export interface TrainClmReport {
  * than trained as something it does not describe.
  */
 export async function readDecoderConfig(file: string): Promise<TrainConfig> {
-  const result = parseTrainConfigYaml(await readFile(file, 'utf8'), {
-    defaultArchitecture: 'gpt2',
-  });
-  if (!result.ok) {
+  const config = await readTrainConfig(file, { defaultArchitecture: 'gpt2' });
+  if (config.model.architecture !== 'gpt2') {
     throw new UsageError(
-      `--config ${file}:\n${result.issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}`,
+      `--config ${file}: model.architecture is "${config.model.architecture}"; train clm trains a gpt2 decoder (set architecture: gpt2, or use train mlm for a bert encoder)`,
     );
   }
-  if (result.config.model.architecture !== 'gpt2') {
-    throw new UsageError(
-      `--config ${file}: model.architecture is "${result.config.model.architecture}"; train clm trains a gpt2 decoder (set architecture: gpt2, or use train mlm for a bert encoder)`,
-    );
-  }
-  return result.config;
+  return config;
 }
 
 /** tokenizer.json from --tokenizer (file or folder), the run's own copy, or trained here. */
 async function decoderTokenizerText(
   args: TrainClmArgs,
-  resuming: boolean,
+  /** The run's own tokenizer.json when resuming. */
+  own: string | undefined,
   texts: readonly string[],
   vocabSize: number,
   io: CliIo,
   signal: AbortSignal | undefined,
 ): Promise<string> {
-  const own = path.join(args.out, 'tokenizer.json');
-  if (resuming) return readFile(own, 'utf8');
+  if (own) return readFile(own, 'utf8');
   if (args.tokenizer) {
     const file = args.tokenizer.endsWith('.json')
       ? args.tokenizer
@@ -133,17 +109,14 @@ export async function trainClmCli(
   io: CliIo,
   signal?: AbortSignal,
 ): Promise<TrainClmReport> {
-  const started = performance.now();
-  const config = await readDecoderConfig(args.config);
-  const backendName = nodeBackend(args, config);
-  config.training.backend = backendName;
-  const resume = await resumeCheckpoint(args);
+  const run = await openTrainRun('clm', args, readDecoderConfig, io, signal);
+  const { config, resume } = run;
   const texts = await readLines(args.corpus);
   const vocabSize =
     args.vocab ?? (config.model.vocab_size === 'auto' ? DEFAULT_VOCAB : config.model.vocab_size);
   const tokenizerText = await decoderTokenizerText(
     args,
-    resume !== undefined,
+    resume ? run.ownTokenizerFile : undefined,
     texts,
     vocabSize,
     io,
@@ -151,19 +124,12 @@ export async function trainClmCli(
   );
   const tokenizerJson = decoderTokenizerJson(JSON.parse(tokenizerText));
   const tokenizer = causalTokenizerFromJson(tokenizerJson);
-  await mkdir(args.out, { recursive: true });
-  // A resumed run keeps the tokenizer it started with (written into <out> at the start).
-  if (!resume) await writeFile(path.join(args.out, 'tokenizer.json'), tokenizerText);
-  const backend = await useBackend(backendName);
-  io.stderr(`train clm: backend ${backend.name} (${backend.detail})`);
+  await run.keepTokenizer({ 'tokenizer.json': tokenizerText });
+  const backend = await run.startBackend();
   const data = await prepareCausalLmData(texts, tokenizer, config.data, signal ? { signal } : {});
-  reportData('clm', 'blocks', data, config.data.seq_len, io);
-  const result = await trainCausalLm({
-    config,
-    tokenizer,
-    data,
-    ...(await trainerRunOptions('clm', args, resume, io, signal)),
-  });
+  const result = await run.train('blocks', data, (options) =>
+    trainCausalLm({ config, tokenizer, data, ...options }),
+  );
   const { summary } = result;
   const files = await trainedDecoderFolder({
     config: result.decoderConfig,
@@ -180,31 +146,17 @@ export async function trainClmCli(
             validationPerplexity: summary.lastValidation.perplexity,
           }
         : {}),
-      data: `${args.corpus.length} corpus file(s): ${args.corpus.map((f) => path.basename(f)).join(', ')}`,
+      data: corpusDescription(args.corpus),
     },
     // No signal: a stopped run still writes its folder (Ctrl-C means stop training, then save).
   });
   const written = await writeFiles(args.out, files);
   return {
-    status: result.status,
-    steps: result.step,
-    total_steps: result.totalSteps,
-    epochs: round(result.epoch, 4) ?? 0,
-    train_loss: round(summary.lastTrain?.loss),
+    ...run.report(result, backend, written),
     train_perplexity: round(summary.lastTrain?.perplexity),
-    val_loss: round(summary.lastValidation?.loss),
-    val_accuracy: round(summary.lastValidation?.accuracy),
     val_perplexity: round(summary.lastValidation?.perplexity),
-    best_val_loss: round(summary.bestValLoss),
-    best_step: summary.bestStep,
     parameters: [...result.weights.values()].reduce((n, t) => n + t.data.length, 0),
     vocab_size: result.decoderConfig.vocabSize,
-    tokens_per_second: round(summary.tokensPerSecond, 1) ?? 0,
-    seconds: round((performance.now() - started) / 1000, 3) ?? 0,
-    backend: backend.name,
-    resumed_from: resume?.step ?? null,
-    out: args.out,
-    files: written,
   };
 }
 

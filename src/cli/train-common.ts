@@ -9,10 +9,19 @@ import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MetricRow } from '../core/store/records.ts';
 import type { JsonValue } from '../core/types.ts';
-import type { TfBackendName } from '../core/train/bert/backend.ts';
-import type { TrainConfig } from '../core/train/config/index.ts';
+import { useBackend, type ActiveBackend, type TfBackendName } from '../core/train/bert/backend.ts';
+import {
+  formatIssue,
+  parseTrainConfigYaml,
+  type TrainConfig,
+  type ValidateOptions,
+} from '../core/train/config/index.ts';
 import type { MlmData } from '../core/train/data/index.ts';
-import { stateToJson, type TrainCheckpoint } from '../core/train/loop/index.ts';
+import {
+  stateToJson,
+  type TrainCheckpoint,
+  type TrainLoopResult,
+} from '../core/train/loop/index.ts';
 import { UsageError, type CliIo } from './cli-types.ts';
 
 type ParseArgsOptions = NonNullable<ParseArgsConfig['options']>;
@@ -63,6 +72,12 @@ export function parseTrainArgv<const O extends ParseArgsOptions>(args: string[],
   }
 }
 
+/** The arguments of a train command that takes only the common flags. */
+export function parseCommonTrainArgs(args: string[]): TrainCommonArgs {
+  const { values, positionals } = parseTrainArgv(args, TRAIN_OPTIONS);
+  return commonTrainArgs(values, positionals);
+}
+
 /**
  * Checks the common flags. `checkOwn` checks a command's own flags; it runs before the
  * --resume/--init check so that the first error reported stays the same as it always was.
@@ -110,6 +125,82 @@ export function nodeBackend(
     );
   }
   return backendName;
+}
+
+/** The config file, validated; its issues are usage errors. */
+export async function readTrainConfig(
+  file: string,
+  options: ValidateOptions = {},
+): Promise<TrainConfig> {
+  const result = parseTrainConfigYaml(await readFile(file, 'utf8'), options);
+  if (!result.ok) {
+    throw new UsageError(
+      `--config ${file}:\n${result.issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}`,
+    );
+  }
+  return result.config;
+}
+
+/**
+ * A train command's run in `<out>`: its config (read by `readConfig`, with the backend Node
+ * runs), the checkpoint --resume continues from (if any), and the steps every train command
+ * takes with them, so that each command keeps only its tokenizer, data and model.
+ */
+export async function openTrainRun(
+  name: string,
+  args: TrainCommonArgs,
+  readConfig: (file: string) => Promise<TrainConfig>,
+  io: CliIo,
+  signal: AbortSignal | undefined,
+) {
+  const started = performance.now();
+  const config = await readConfig(args.config);
+  const backendName = nodeBackend(args, config);
+  config.training.backend = backendName;
+  const resume = await resumeCheckpoint(args);
+  return {
+    config,
+    resume,
+    /** The tokenizer.json kept in `<out>`: a resumed run goes on with the one it started with. */
+    ownTokenizerFile: path.join(args.out, 'tokenizer.json'),
+    /** Creates `<out>`; a fresh run copies its tokenizer files there, a resumed one keeps its own. */
+    keepTokenizer: async (files: Record<string, Uint8Array | string>): Promise<void> => {
+      await mkdir(args.out, { recursive: true });
+      if (resume) return;
+      for (const [file, content] of Object.entries(files)) {
+        await writeFile(path.join(args.out, file), content);
+      }
+    },
+    /** Starts the backend and logs which one runs. */
+    startBackend: async (): Promise<ActiveBackend> => {
+      const backend = await useBackend(backendName);
+      io.stderr(`train ${name}: backend ${backend.name} (${backend.detail})`);
+      return backend;
+    },
+    /**
+     * Logs the size of `data`, then runs `trainer` with the options every train command passes
+     * (resume, checkpoints, metrics, --init; see {@link trainerRunOptions}).
+     */
+    train: async <R>(
+      unit: 'blocks' | 'sequences',
+      data: Pick<MlmData, 'texts' | 'train' | 'validation'>,
+      trainer: (options: Awaited<ReturnType<typeof trainerRunOptions>>) => Promise<R>,
+    ): Promise<R> => {
+      reportData(name, unit, data, config.data.seq_len, io);
+      return trainer(await trainerRunOptions(name, args, resume, io, signal));
+    },
+    /** The common part of the JSON report; its `seconds` count from the command's start. */
+    report: (
+      result: Pick<TrainLoopResult, 'status' | 'step' | 'totalSteps' | 'epoch' | 'summary'>,
+      backend: ActiveBackend,
+      files: string[],
+    ): TrainReport => trainReport(result, { started, backend, resume, out: args.out, files }),
+  };
+}
+
+/** The corpus files as the model card's `data` line names them. */
+export function corpusDescription(corpus: readonly string[]): string {
+  return `${corpus.length} corpus file(s): ${corpus.map((f) => path.basename(f)).join(', ')}`;
 }
 
 export async function readLines(files: readonly string[]): Promise<string[]> {
@@ -280,6 +371,56 @@ export const round = (value: number | null | undefined, digits = 6): number | nu
   value === null || value === undefined || !Number.isFinite(value)
     ? null
     : Number(value.toFixed(digits));
+
+/** The fields of the JSON report every train command prints. */
+export interface TrainReport {
+  status: TrainLoopResult['status'];
+  steps: number;
+  total_steps: number;
+  epochs: number;
+  train_loss: number | null;
+  val_loss: number | null;
+  val_accuracy: number | null;
+  best_val_loss: number | null;
+  best_step: number | null;
+  tokens_per_second: number;
+  seconds: number;
+  backend: string;
+  resumed_from: number | null;
+  out: string;
+  files: string[];
+}
+
+/** The common report of a finished (or stopped) run; `started` is its performance.now(). */
+function trainReport(
+  result: Pick<TrainLoopResult, 'status' | 'step' | 'totalSteps' | 'epoch' | 'summary'>,
+  run: {
+    started: number;
+    backend: ActiveBackend;
+    resume: StoredCheckpoint | undefined;
+    out: string;
+    files: string[];
+  },
+): TrainReport {
+  const { summary } = result;
+  return {
+    status: result.status,
+    steps: result.step,
+    total_steps: result.totalSteps,
+    epochs: round(result.epoch, 4) ?? 0,
+    train_loss: round(summary.lastTrain?.loss),
+    val_loss: round(summary.lastValidation?.loss),
+    val_accuracy: round(summary.lastValidation?.accuracy),
+    best_val_loss: round(summary.bestValLoss),
+    best_step: summary.bestStep,
+    tokens_per_second: round(summary.tokensPerSecond, 1) ?? 0,
+    seconds: round((performance.now() - run.started) / 1000, 3) ?? 0,
+    backend: run.backend.name,
+    resumed_from: run.resume?.step ?? null,
+    out: run.out,
+    files: run.files,
+  };
+}
 
 /**
  * Runs a train command and prints its report as one JSON line. Ctrl-C stops after the step under

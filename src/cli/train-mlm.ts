@@ -5,29 +5,25 @@
  * line of metrics on stdout, and the encoder in the HF layout in `<out>`.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { useBackend } from '../core/train/bert/backend.ts';
 import { parseBertEncoderConfig } from '../core/train/bert/config.ts';
 import { readBertSafetensors } from '../core/train/bert/weights-io.ts';
 import { exportTrainedModel, type TrainingSummary } from '../core/train/export/index.ts';
-import { formatIssue, parseTrainConfigYaml, type TrainConfig } from '../core/train/config/index.ts';
 import { mlmTokenizerFromJson, prepareMlmData } from '../core/train/data/index.ts';
-import { trainMlm, type TrainedModelInput, type TrainMlmResult } from '../core/train/loop/index.ts';
+import { trainMlm, type TrainedModelInput } from '../core/train/loop/index.ts';
 import { UsageError, type CliIo } from './cli-types.ts';
 import {
-  commonTrainArgs,
-  nodeBackend,
-  parseTrainArgv,
+  corpusDescription,
+  openTrainRun,
+  parseCommonTrainArgs,
   readLines,
-  resumeCheckpoint,
+  readTrainConfig,
   round,
-  reportData,
   runTrainCommand,
-  TRAIN_OPTIONS,
-  trainerRunOptions,
   writeFiles,
   type TrainCommonArgs,
+  type TrainReport,
 } from './train-common.ts';
 
 /** Tokenizer files copied next to the model when present beside tokenizer.json. */
@@ -42,8 +38,7 @@ const TOKENIZER_FILES = [
 export type TrainMlmArgs = TrainCommonArgs;
 
 export function parseTrainMlmArgs(args: string[]): TrainMlmArgs {
-  const { values, positionals } = parseTrainArgv(args, TRAIN_OPTIONS);
-  return commonTrainArgs(values, positionals);
+  return parseCommonTrainArgs(args);
 }
 
 /**
@@ -77,16 +72,6 @@ export async function writeTrainedModelFiles(
   return writeFiles(dir, files);
 }
 
-export async function readConfig(file: string): Promise<TrainConfig> {
-  const result = parseTrainConfigYaml(await readFile(file, 'utf8'));
-  if (!result.ok) {
-    throw new UsageError(
-      `--config ${file}:\n${result.issues.map((issue) => `  ${formatIssue(issue)}`).join('\n')}`,
-    );
-  }
-  return result.config;
-}
-
 /** The tokenizer files: from a tokenizer.json path or a folder holding one. */
 export async function readTokenizerFiles(source: string): Promise<Record<string, Uint8Array>> {
   const info = await stat(source).catch(() => null);
@@ -101,24 +86,9 @@ export async function readTokenizerFiles(source: string): Promise<Record<string,
   return files;
 }
 
-export interface TrainMlmReport {
-  status: TrainMlmResult['status'];
-  steps: number;
-  total_steps: number;
-  epochs: number;
-  train_loss: number | null;
+export interface TrainMlmReport extends TrainReport {
   train_accuracy: number | null;
-  val_loss: number | null;
-  val_accuracy: number | null;
   perplexity: number | null;
-  best_val_loss: number | null;
-  best_step: number | null;
-  tokens_per_second: number;
-  seconds: number;
-  backend: string;
-  resumed_from: number | null;
-  out: string;
-  files: string[];
 }
 
 export async function trainMlmCli(
@@ -126,15 +96,9 @@ export async function trainMlmCli(
   io: CliIo,
   signal?: AbortSignal,
 ): Promise<TrainMlmReport> {
-  const started = performance.now();
-  const config = await readConfig(args.config);
-  const backendName = nodeBackend(args, config);
-  config.training.backend = backendName;
-  const resume = await resumeCheckpoint(args);
-  // A resumed run keeps the tokenizer it started with (copied into <out> at the start).
-  const tokenizerSource = resume
-    ? path.join(args.out, 'tokenizer.json')
-    : (args.tokenizer ?? config.data.tokenizer);
+  const run = await openTrainRun('mlm', args, readTrainConfig, io, signal);
+  const { config, resume } = run;
+  const tokenizerSource = resume ? run.ownTokenizerFile : (args.tokenizer ?? config.data.tokenizer);
   if (!existsSync(tokenizerSource)) {
     throw new UsageError(
       `tokenizer ${tokenizerSource} not found: pass --tokenizer <tokenizer.json|dir> ` +
@@ -149,25 +113,15 @@ export async function trainMlmCli(
       ? JSON.parse(decoder.decode(tokenizerFiles['tokenizer_config.json']))
       : undefined,
   );
-  await mkdir(args.out, { recursive: true });
-  if (!resume) {
-    for (const [name, bytes] of Object.entries(tokenizerFiles)) {
-      await writeFile(path.join(args.out, name), bytes);
-    }
-  }
-  const backend = await useBackend(backendName);
-  io.stderr(`train mlm: backend ${backend.name} (${backend.detail})`);
+  await run.keepTokenizer(tokenizerFiles);
+  const backend = await run.startBackend();
   const texts = await readLines(args.corpus);
   const data = await prepareMlmData(texts, tokenizer, config.data, {
     ...(signal ? { signal } : {}),
   });
-  reportData('mlm', 'sequences', data, config.data.seq_len, io);
-  const result = await trainMlm({
-    config,
-    tokenizer,
-    data,
-    ...(await trainerRunOptions('mlm', args, resume, io, signal)),
-  });
+  const result = await run.train('sequences', data, (options) =>
+    trainMlm({ config, tokenizer, data, ...options }),
+  );
   const { summary } = result;
   const files = await writeTrainedModelFiles(args.out, {
     hfConfig: result.hfConfig,
@@ -190,27 +144,13 @@ export async function trainMlmCli(
         : {}),
       backend: args.backend,
       seed: config.training.seed,
-      data: `${args.corpus.length} corpus file(s): ${args.corpus.map((f) => path.basename(f)).join(', ')}`,
+      data: corpusDescription(args.corpus),
     },
   });
   return {
-    status: result.status,
-    steps: result.step,
-    total_steps: result.totalSteps,
-    epochs: round(result.epoch, 4) ?? 0,
-    train_loss: round(summary.lastTrain?.loss),
+    ...run.report(result, backend, files),
     train_accuracy: round(summary.lastTrain?.accuracy),
-    val_loss: round(summary.lastValidation?.loss),
-    val_accuracy: round(summary.lastValidation?.accuracy),
     perplexity: round(summary.lastValidation?.perplexity ?? summary.lastTrain?.perplexity),
-    best_val_loss: round(summary.bestValLoss),
-    best_step: summary.bestStep,
-    tokens_per_second: round(summary.tokensPerSecond, 1) ?? 0,
-    seconds: round((performance.now() - started) / 1000, 3) ?? 0,
-    backend: backend.name,
-    resumed_from: resume?.step ?? null,
-    out: args.out,
-    files,
   };
 }
 

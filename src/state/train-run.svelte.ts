@@ -14,18 +14,17 @@ import { trainClient } from '../lib/clients.ts';
 import { downloadBlob } from '../lib/download.ts';
 import { metricsJsonl } from '../views/train/train-charts.ts';
 import type {
-  DecoderWorkerResult,
-  MlmWorkerResult,
+  PretrainObjective,
+  PretrainRequest,
+  PretrainWorkerResult,
   RunModelExport,
+  TrainApi,
 } from '../../workers/train.worker.ts';
 import { JobState } from './job.svelte.ts';
 import { pageStore } from './library.svelte.ts';
 import type { TokenizerTrainState } from './tokenizer-train.svelte.ts';
 
 export type CheckpointInfo = Omit<CheckpointRecord, 'tensors' | 'state'>;
-
-/** Run kinds the Train view lists: MLM (BERT encoder) and causal LM (GPT-2 decoder). */
-export type PretrainObjective = 'mlm' | 'clm';
 
 /** A past or current run as the runs list shows it. */
 export interface RunSummary {
@@ -250,12 +249,11 @@ export class TrainRunState {
     return this.runs.find((run) => run.id === this.selectedRunId)?.kind ?? null;
   }
 
-  /** Starts a new run of `config` on the chosen dataset and tokenizer. */
+  /**
+   * Starts a new run of `config` on the chosen dataset and tokenizer: an MLM encoder run, or a
+   * causal-LM decoder run (the config's model section gives its sizes) as `objective` says.
+   */
   async start(config: TrainConfig): Promise<void> {
-    if (this.objective === 'clm') {
-      await this.startDecoder(config);
-      return;
-    }
     const datasetId = this.datasetId;
     const tokenizer = this.tokenizerFiles;
     if (this.running || !datasetId) return;
@@ -269,62 +267,28 @@ export class TrainRunState {
     runConfig.data.tokenizer = tokenizer.label;
     runConfig.training.backend = this.backendFor(config.training.backend);
     const runId = crypto.randomUUID();
-    await this.execute(runId, [], (signal, onProgress, onMetrics) =>
-      trainClient.call(
-        (api) =>
-          api.trainMlm(
-            {
-              config: runConfig,
-              corpus: { datasetId },
+    const common = { config: runConfig, corpus: { datasetId }, runId };
+    const request: PretrainRequest =
+      this.objective === 'clm'
+        ? {
+            objective: 'clm',
+            run: {
+              ...common,
+              ...(this.tokenizerSource === 'decoder'
+                ? { vocabSize: this.decoderVocabSize }
+                : { tokenizerJson: tokenizer.json }),
+            },
+          }
+        : {
+            objective: 'mlm',
+            run: {
+              ...common,
               tokenizerJson: tokenizer.json,
               ...(tokenizer.config !== null ? { tokenizerConfig: tokenizer.config } : {}),
-              runId,
             },
-            signal,
-            onProgress,
-            onMetrics,
-          ),
-        signal,
-        { hardCancelAfterMs: STOP_GRACE_MS },
-      ),
-    );
-  }
-
-  /** A new causal-LM run of a GPT-2 decoder: the config's model section gives its sizes. */
-  private async startDecoder(config: TrainConfig): Promise<void> {
-    const datasetId = this.datasetId;
-    const tokenizer = this.tokenizerFiles;
-    if (this.running || !datasetId) return;
-    if (typeof tokenizer === 'string') {
-      this.job.error = tokenizer;
-      return;
-    }
-    const runConfig = structuredClone(config);
-    runConfig.data.dataset = datasetId;
-    runConfig.data.corpus_files = [];
-    runConfig.data.tokenizer = tokenizer.label;
-    runConfig.training.backend = this.backendFor(config.training.backend);
-    const runId = crypto.randomUUID();
-    const vocabSize = this.decoderVocabSize;
-    await this.execute(runId, [], (signal, onProgress, onMetrics) =>
-      trainClient.call(
-        (api) =>
-          api.trainDecoder(
-            {
-              config: runConfig,
-              corpus: { datasetId },
-              ...(this.tokenizerSource === 'decoder'
-                ? { vocabSize }
-                : { tokenizerJson: tokenizer.json }),
-              runId,
-            },
-            signal,
-            onProgress,
-            onMetrics,
-          ),
-        signal,
-        { hardCancelAfterMs: STOP_GRACE_MS },
-      ),
+          };
+    await this.execute(runId, [], (api, signal, onProgress, onMetrics) =>
+      api.startRun(request, signal, onProgress, onMetrics),
     );
   }
 
@@ -354,31 +318,22 @@ export class TrainRunState {
       return;
     }
     const history = await trainClient.call((api) => api.runMetrics(runId));
-    const decoder = summary?.kind === 'clm';
-    const options = { hardCancelAfterMs: STOP_GRACE_MS };
-    await this.execute(runId, history, (signal, onProgress, onMetrics) =>
-      decoder
-        ? trainClient.call(
-            (api) => api.resumeDecoder(runId, signal, onProgress, onMetrics),
-            signal,
-            options,
-          )
-        : trainClient.call(
-            (api) => api.resumeRun(runId, signal, onProgress, onMetrics),
-            signal,
-            options,
-          ),
+    const objective = summary?.kind ?? 'mlm';
+    await this.execute(runId, history, (api, signal, onProgress, onMetrics) =>
+      api.resumeRun(objective, runId, signal, onProgress, onMetrics),
     );
   }
 
+  /** Runs `work` in the train worker as the run in progress, with its live metrics and Stop. */
   private async execute(
     runId: string,
     history: readonly MetricRow[],
     work: (
+      api: Comlink.Remote<TrainApi>,
       signal: AbortSignal,
       onProgress: (event: Progress) => void,
       onMetrics: (rows: MetricRow[]) => void,
-    ) => Promise<MlmWorkerResult | DecoderWorkerResult>,
+    ) => Promise<PretrainWorkerResult>,
   ): Promise<void> {
     this.activeRunId = runId;
     this.selectedRunId = runId;
@@ -390,7 +345,9 @@ export class TrainRunState {
       this.metrics = { ...this.metrics, [runId]: mergeRows(this.metrics[runId] ?? [], rows) };
     });
     const pending = this.job.run('Training', (signal, onProgress) =>
-      work(signal, onProgress, onMetrics),
+      trainClient.call((api) => work(api, signal, onProgress, onMetrics), signal, {
+        hardCancelAfterMs: STOP_GRACE_MS,
+      }),
     );
     // The run record is written before training starts: list it (and its status) right away;
     // new checkpoints show up while it runs.

@@ -52,8 +52,11 @@ async function run(backend: TrainBackend, tokenizerJson: string): Promise<Backen
   const rows: MetricRow[] = [];
   const events: Progress[] = [];
   const result = await trainClient.call((api) =>
-    api.trainMlm(
-      { config: tinyConfig(backend), corpus: { texts: lines }, tokenizerJson },
+    api.startRun(
+      {
+        objective: 'mlm',
+        run: { config: tinyConfig(backend), corpus: { texts: lines }, tokenizerJson },
+      },
       undefined,
       Comlink.proxy((e: Progress) => void events.push(e)),
       Comlink.proxy((r: MetricRow[]) => void rows.push(...r)),
