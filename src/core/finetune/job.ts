@@ -6,7 +6,6 @@ import {
   retrievalSetFromPairs,
   similarityEvaluator,
   type Evaluator,
-  type Metrics,
 } from './evaluation/evaluators.ts';
 import type { LossConfig } from './losses/encoder-loss.ts';
 import type { PoolingOptions } from './pooling.ts';
@@ -46,17 +45,19 @@ export interface FineTuneJobRequest {
 }
 
 /** What comes back from a worker run: the figures, and where the exported model went. */
-export interface FineTuneJobResult {
-  status: FineTuneResult['status'];
-  step: number;
-  totalSteps: number;
-  before: Metrics | null;
-  after: Metrics | null;
-  primaryMetric: string | null;
-  bestStep: number | null;
-  firstLoss: number | null;
-  lastLoss: number | null;
-  seconds: number;
+export interface FineTuneJobResult extends Pick<
+  FineTuneResult,
+  | 'status'
+  | 'step'
+  | 'totalSteps'
+  | 'before'
+  | 'after'
+  | 'primaryMetric'
+  | 'bestStep'
+  | 'firstLoss'
+  | 'lastLoss'
+  | 'seconds'
+> {
   /** Id of the exported model in this browser's model store. */
   modelId: string;
   zip: Uint8Array;

@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertWeights } from '../model/init.ts';
 import { SeededRandom } from '../model/seeded-random.ts';
-import { ProgressReporter, type ProgressCallback } from '../progress.ts';
-import type { MetricRow } from '../store/records.ts';
 import type { JsonValue } from '../types.ts';
 import { parseBertEncoderConfig, type BertEncoderConfig } from '../train/bert/config.ts';
 import { loadBertEncoder, type BertEncoder } from '../train/bert/encoder.ts';
@@ -10,15 +8,25 @@ import { readBertSafetensors, writeBertSafetensors } from '../train/bert/weights
 import type { TrainingSection } from '../train/config/types.ts';
 import { mlmTokenizerFromJson } from '../train/data/tokenizer.ts';
 import {
-  AdamW,
   BEST_PREFIX,
   ENCODER_PREFIX,
-  clipByGlobalNorm,
-  encodeCheckpointTensors,
+  StepGradients,
+  adamWFor,
+  checkpointWriter,
+  finishMessage,
   learningRateAt,
+  metricsEmitter,
+  paramIndex,
+  patienceVerdict,
+  runSteps,
+  scalarOf,
+  startProgress,
   tensorsUnder,
   warmupStepsOf,
-  type CheckpointReason,
+  type AdamW,
+  type RunCheckpoint,
+  type RunSinks,
+  type StepFigures,
   type TrainStatus,
 } from '../train/loop/index.ts';
 import { batchForLoss } from './data/batch.ts';
@@ -45,15 +53,10 @@ export interface FineTuneBase {
 /** Ranking examples for MNRL, pair examples (label or normalised score) for the others. */
 export type FineTuneExamples = readonly RankingExample[] | readonly PairExample[];
 
-export interface FineTuneCheckpoint {
-  step: number;
-  reason: CheckpointReason;
-  /** safetensors: `bert.*` (encoder), `optimizer.{m,v}.*`, `best.bert.*`. */
-  tensors: Uint8Array;
-  state: FineTuneState;
-}
+/** A fine-tuning checkpoint; its safetensors: `bert.*` (encoder), `optimizer.{m,v}.*`, `best.bert.*`. */
+export type FineTuneCheckpoint = RunCheckpoint<FineTuneState>;
 
-export interface FineTuneOptions {
+export interface FineTuneOptions extends RunSinks<FineTuneState> {
   base: FineTuneBase;
   train: FineTuneExamples;
   /** Run before training, every `eval_every_steps`, at each epoch's end and after training. */
@@ -67,16 +70,6 @@ export interface FineTuneOptions {
   training: TrainingSection;
   /** Longest tokenised sentence, special tokens included; default 128 (capped by the model). */
   maxLength?: number;
-  /** Continue a run from one of its checkpoints; data and settings must be the same. */
-  resume?: { tensors: Uint8Array; state: JsonValue };
-  saveCheckpoint?: (checkpoint: FineTuneCheckpoint) => Promise<void>;
-  /** Durable sink for metric rows (a JSONL file, the store's appendMetrics). */
-  saveMetrics?: (rows: MetricRow[]) => Promise<void>;
-  /** Live rows for charts, the same as saved. */
-  onMetrics?: (rows: MetricRow[]) => void;
-  onProgress?: ProgressCallback;
-  /** Stop: the step under way finishes, a final checkpoint is written and the run returns. */
-  signal?: AbortSignal;
 }
 
 /** Sums since the last train log row, so a resumed run logs the same averages. */
@@ -137,11 +130,6 @@ export interface FineTuneResult {
   encoderWeights: BertWeights;
   /** The same as `model.safetensors` bytes (BertModel names). */
   encoderSafetensors: Uint8Array;
-}
-
-/** A scalar tensor's value, read with `await data()` (safe on webgpu). */
-async function scalarOf(tensor: tf.Tensor): Promise<number> {
-  return Number((await tensor.data())[0] ?? Number.NaN);
 }
 
 /** FNV-1a over the examples' texts and targets, to refuse resuming on other data. */
@@ -247,12 +235,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
   for (const [name, variable] of encoder.variables) {
     if (variable.trainable) params.set(name, variable);
   }
-  const optimizer = new AdamW(params, {
-    beta1: training.adam_beta1,
-    beta2: training.adam_beta2,
-    epsilon: training.adam_epsilon,
-    weightDecay: training.weight_decay,
-  });
+  const optimizer = adamWFor(params, training);
   try {
     let best: BertWeights | null = null;
     if (resumed) {
@@ -323,44 +306,30 @@ interface RunContext {
 }
 
 async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
-  const { options, encoder, optimizer, state, params } = ctx;
+  const { options, encoder, optimizer, state } = ctx;
   const { training, evaluator, signal } = options;
-  const progress = new ProgressReporter(options.onProgress);
-  progress.start(state.step > 0 ? `Resuming at step ${state.step}` : 'Fine-tuning');
+  const progress = startProgress(options.onProgress, state.step, 'Fine-tuning');
   const lossFn = createEncoderLoss(options.loss, options.pooling);
-  const varList = [...params.values()];
-  const nameOf = new Map([...params].map(([name, variable]) => [variable.name, name]));
+  const params = paramIndex(ctx.params);
   const model: SentenceModel = {
     encoder,
     tokenizer: ctx.tokenizer,
     pooling: options.pooling,
     maxLength: ctx.maxLength,
   };
-  const patience = evaluator ? training.early_stopping.patience : 0;
-  let status: TrainStatus =
-    state.status === 'completed' || state.status === 'early-stopped' ? state.status : 'running';
+  const rule = {
+    patience: evaluator ? training.early_stopping.patience : 0,
+    minDelta: training.early_stopping.min_delta,
+    higherIsBetter: true,
+  };
   const epochOf = (steps: number): number => ctx.layout.epochsDone(steps);
-
-  const emit = async (rows: MetricRow[]) => {
-    options.onMetrics?.(rows);
-    await options.saveMetrics?.(rows);
-  };
-  const checkpoint = async (reason: CheckpointReason) => {
-    if (!options.saveCheckpoint) return;
-    const encoderWeights = new Map(
-      [...(await encoder.readWeights())].map(([name, t]) => [`${ENCODER_PREFIX}${name}`, t]),
-    );
-    const best = ctx.best
-      ? new Map([...ctx.best].map(([name, t]) => [`${ENCODER_PREFIX}${name}`, t]))
-      : null;
-    const tensors = encodeCheckpointTensors(encoderWeights, await optimizer.readState(), best);
-    await options.saveCheckpoint({
-      step: state.step,
-      reason,
-      tensors,
-      state: structuredClone({ ...state, status }),
-    });
-  };
+  const emit = metricsEmitter(options);
+  const underEncoder = (weights: BertWeights): BertWeights =>
+    new Map([...weights].map(([name, t]) => [`${ENCODER_PREFIX}${name}`, t]));
+  const checkpoint = checkpointWriter(options.saveCheckpoint, state, optimizer, async () => ({
+    model: underEncoder(await encoder.readWeights()),
+    best: ctx.best ? underEncoder(ctx.best) : null,
+  }));
   /**
    * Evaluations inside the loop ignore the stop signal: the step under way finishes with its
    * evaluation, so the final checkpoint is a consistent point to resume from.
@@ -383,32 +352,34 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
     await validationRow(state.before);
   }
 
-  /** Early stopping bookkeeping after an evaluation; true when patience ran out. */
-  const track = async (metrics: Metrics): Promise<boolean> => {
+  /** Evaluation row and early stopping bookkeeping; true when patience ran out. */
+  const validate = async (): Promise<boolean> => {
     if (!evaluator) return false;
+    const metrics = await evaluate(`Evaluating at step ${state.step}`);
+    state.lastEvaluation = metrics;
+    state.lastEvaluationStep = state.step;
+    await validationRow(metrics);
     const value = metrics[evaluator.primaryMetric];
     if (value === undefined || !Number.isFinite(value)) {
       throw new RangeError(`The evaluator gave no "${evaluator.primaryMetric}"`);
     }
-    if (state.bestMetric === null || value > state.bestMetric + training.early_stopping.min_delta) {
+    const verdict = patienceVerdict(state, value, state.bestMetric, rule);
+    if (verdict === 'improved') {
       state.bestMetric = value;
       state.bestStep = state.step;
-      state.patienceCounter = 0;
-      if (patience > 0) ctx.best = await encoder.readWeights();
-      return false;
+      if (rule.patience > 0) ctx.best = await encoder.readWeights();
     }
-    state.patienceCounter += 1;
-    return patience > 0 && state.patienceCounter >= patience;
+    return verdict === 'exhausted';
   };
 
-  const trainStep = async (): Promise<{ lr: number; gradNorm: number }> => {
+  const trainStep = async (): Promise<StepFigures> => {
     const s = state.step;
     const { epoch, inEpoch } = ctx.layout.locate(s);
     const first = inEpoch * training.grad_accumulation_steps;
     const last = Math.min(first + training.grad_accumulation_steps, ctx.plan.microBatches(epoch));
     const micro = last - first;
     const started = performance.now();
-    const sum = new Map<string, tf.Tensor>();
+    const gradients = new StepGradients(params, micro);
     let lossSum = 0;
     let examples = 0;
     for (let m = first; m < last; m++) {
@@ -416,30 +387,13 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
       const batchExamples = picked.map((i) => options.train[i]) as RankingExample[] | PairExample[];
       const batch = batchForLoss(options.loss.name, ctx.tokenizer, batchExamples, ctx.maxLength);
       const seed = new SeededRandom(state.seed, `dropout/${s}/${m - first}`).nextUint32();
-      const { value, grads } = tf.variableGrads(
-        () => lossFn(encoder, batch, { training: true, seed }),
-        varList,
-      );
-      // As HF's Trainer: each micro-batch's mean loss is divided by the accumulation count.
-      for (const [id, grad] of Object.entries(grads)) {
-        const name = nameOf.get(id);
-        if (!name) continue;
-        const scaled = tf.mul(grad, 1 / micro);
-        const previous = sum.get(name);
-        if (previous) {
-          sum.set(name, tf.add(previous, scaled));
-          tf.dispose([previous, scaled]);
-        } else sum.set(name, scaled);
-      }
+      const value = gradients.backward(() => lossFn(encoder, batch, { training: true, seed }));
       lossSum += (await scalarOf(value)) / micro;
       examples += picked.length;
-      tf.dispose([value, ...Object.values(grads)]);
+      tf.dispose(value);
     }
-    const { norm, clipped } = clipByGlobalNorm(sum, training.max_grad_norm);
     const lr = learningRateAt(s, ctx.schedule);
-    optimizer.apply(clipped, lr);
-    const gradNorm = await scalarOf(norm);
-    tf.dispose([norm, ...clipped.values(), ...sum.values()]);
+    const gradNorm = await gradients.apply(optimizer, lr, training.max_grad_norm);
     const seconds = (performance.now() - started) / 1000;
     state.step = s + 1;
     state.pending.steps += 1;
@@ -451,60 +405,38 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
     return { lr, gradNorm };
   };
 
-  while (status === 'running' && state.step < state.totalSteps) {
-    if (signal?.aborted) {
-      status = 'stopped';
-      break;
-    }
-    const { lr, gradNorm } = await trainStep();
-    const epochEnd = Number.isInteger(epochOf(state.step));
-    const lastStep = state.step === state.totalSteps;
-    if (state.step % Math.max(1, training.log_every_steps) === 0 || epochEnd || lastStep) {
-      const { pending } = state;
-      const loss = pending.lossSum / Math.max(1, pending.steps);
-      state.firstLoss ??= loss;
-      state.lastLoss = loss;
-      state.pending = { steps: 0, lossSum: 0, examples: 0, seconds: 0 };
-      await emit([
-        {
-          step: state.step,
-          split: 'train',
-          values: {
-            loss,
-            learning_rate: lr,
-            grad_norm: gradNorm,
-            examples_per_second: pending.seconds > 0 ? pending.examples / pending.seconds : 0,
-            epoch: epochOf(state.step),
-          },
+  const logTrain = async ({ lr, gradNorm }: StepFigures) => {
+    const { pending } = state;
+    const loss = pending.lossSum / Math.max(1, pending.steps);
+    state.firstLoss ??= loss;
+    state.lastLoss = loss;
+    state.pending = { steps: 0, lossSum: 0, examples: 0, seconds: 0 };
+    await emit([
+      {
+        step: state.step,
+        split: 'train',
+        values: {
+          loss,
+          learning_rate: lr,
+          grad_norm: gradNorm,
+          examples_per_second: pending.seconds > 0 ? pending.examples / pending.seconds : 0,
+          epoch: epochOf(state.step),
         },
-      ]);
-    }
-    const evalNow =
-      evaluator !== undefined &&
-      ((training.eval_every_steps > 0 && state.step % training.eval_every_steps === 0) ||
-        epochEnd ||
-        lastStep);
-    if (evalNow) {
-      const metrics = await evaluate(`Evaluating at step ${state.step}`);
-      state.lastEvaluation = metrics;
-      state.lastEvaluationStep = state.step;
-      await validationRow(metrics);
-      if (await track(metrics)) status = 'early-stopped';
-    }
-    progress.update(state.step, state.totalSteps, `Step ${state.step} of ${state.totalSteps}`);
-    if (status === 'running' && lastStep) status = 'completed';
-    if (status !== 'running') break;
-    if (epochEnd) await checkpoint('epoch');
-    else if (
-      training.checkpoint_every_steps > 0 &&
-      state.step % training.checkpoint_every_steps === 0
-    ) {
-      await checkpoint('interval');
-    }
-  }
-  if (status === 'running') status = 'completed';
-  state.status = status;
-  await checkpoint('final');
+      },
+    ]);
+  };
+
+  const status = await runSteps({
+    training,
+    state,
+    progress,
+    signal,
+    trainStep,
+    isEpochEnd: (steps) => Number.isInteger(epochOf(steps)),
+    logTrain,
+    validate: evaluator ? validate : undefined,
+    checkpoint,
+  });
 
   // As sentence-transformers' load_best_model_at_end: the best evaluated weights are the result.
   let after = state.lastEvaluationStep === state.step ? state.lastEvaluation : null;
@@ -512,11 +444,7 @@ async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {
     encoder.assignWeights(ctx.best);
     after = await evaluate('Evaluating the best model');
   }
-  progress.finish(
-    status === 'stopped'
-      ? `Stopped at step ${state.step}`
-      : `Finished at step ${state.step} (${status})`,
-  );
+  progress.finish(finishMessage(status, state.step));
   const encoderWeights = await encoder.readWeights();
   return {
     status,

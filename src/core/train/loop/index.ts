@@ -1,5 +1,7 @@
 export { AdamW, clipByGlobalNorm, decays, type AdamWOptions } from './adamw.ts';
 export { correctCount, maskBatch, pickRows } from './batches.ts';
+export { patienceVerdict, type EarlyStoppingRule, type PatienceVerdict } from './early-stopping.ts';
+export { StepGradients, adamWFor, paramIndex, scalarOf, type ParamIndex } from './gradients.ts';
 export {
   BEST_PREFIX,
   ENCODER_PREFIX,
@@ -12,6 +14,14 @@ export {
   tensorsUnder,
   type MlmModel,
 } from './model-io.ts';
+export {
+  checkpointWriter,
+  metricsEmitter,
+  type CheckpointWeights,
+  type MetricSinks,
+  type RunCheckpoint,
+  type RunSinks,
+} from './run-sinks.ts';
 export { learningRateAt, warmupStepsOf, type ScheduleOptions } from './schedule.ts';
 export {
   emptyPendingLog,
@@ -25,6 +35,14 @@ export {
   type TrainState,
   type TrainStatus,
 } from './state.ts';
+export {
+  finishMessage,
+  runSteps,
+  startProgress,
+  type FinishedStatus,
+  type StepFigures,
+  type StepLoop,
+} from './step-loop.ts';
 export {
   runLength,
   runTraining,

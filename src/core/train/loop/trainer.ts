@@ -1,61 +1,53 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertWeights } from '../../model/init.ts';
 import { SeededRandom } from '../../model/seeded-random.ts';
-import { ProgressReporter, type ProgressCallback } from '../../progress.ts';
-import type { MetricRow } from '../../store/records.ts';
-import type { JsonValue } from '../../types.ts';
 import type { TrainConfig } from '../config/types.ts';
 import type { MlmData } from '../data/prepare.ts';
 import { epochOrder } from '../data/order.ts';
 import type { MlmTokenizer } from '../data/tokenizer.ts';
-import { AdamW, clipByGlobalNorm } from './adamw.ts';
+import type { AdamW } from './adamw.ts';
 import { pickRows } from './batches.ts';
+import { patienceVerdict } from './early-stopping.ts';
+import { StepGradients, adamWFor, paramIndex, scalarOf } from './gradients.ts';
 import { mlmObjective } from './mlm-objective.ts';
 import {
   BEST_PREFIX,
   ENCODER_PREFIX,
   buildMlmModel,
-  encodeCheckpointTensors,
   mlmModelConfig,
   tensorsUnder,
 } from './model-io.ts';
 import type { ObjectiveModel, TrainObjective } from './objective.ts';
+import {
+  checkpointWriter,
+  metricsEmitter,
+  type RunCheckpoint,
+  type RunSinks,
+} from './run-sinks.ts';
 import { learningRateAt, warmupStepsOf } from './schedule.ts';
 import {
   emptyPendingLog,
   emptySummary,
   stateFromJson,
-  type CheckpointReason,
   type MlmScores,
   type TrainState,
   type TrainStatus,
 } from './state.ts';
+import { finishMessage, runSteps, startProgress, type StepFigures } from './step-loop.ts';
 import { writeBertSafetensors } from '../bert/weights-io.ts';
 
-export interface TrainCheckpoint {
-  step: number;
-  reason: CheckpointReason;
-  /** safetensors: `bert.*` and `cls.predictions.*` (BertForMaskedLM), `optimizer.{m,v}.*`, `best.*`. */
-  tensors: Uint8Array;
-  state: TrainState;
-}
+/**
+ * A checkpoint of the shared loop. Its safetensors: `bert.*` and `cls.predictions.*`
+ * (BertForMaskedLM), `optimizer.{m,v}.*`, `best.*`.
+ */
+export type TrainCheckpoint = RunCheckpoint<TrainState>;
 
 /** What every objective's run takes: config, data, resume point and the run's sinks. */
-export interface TrainLoopOptions {
+export interface TrainLoopOptions extends RunSinks<TrainState> {
   config: TrainConfig;
   data: Pick<MlmData, 'train' | 'validation' | 'fingerprint'>;
   /** Start from a saved model's `model.safetensors` in a new run. */
   initialWeights?: Uint8Array;
-  /** Continue a run from one of its checkpoints; the data must be prepared the same way. */
-  resume?: { tensors: Uint8Array; state: JsonValue };
-  saveCheckpoint?: (checkpoint: TrainCheckpoint) => Promise<void>;
-  /** Durable sink for metric rows (the store's appendMetrics, a JSONL file). */
-  saveMetrics?: (rows: MetricRow[]) => Promise<void>;
-  /** Live rows for charts, the same as saved. */
-  onMetrics?: (rows: MetricRow[]) => void;
-  onProgress?: ProgressCallback;
-  /** Stop: the loop finishes the step under way, writes a final checkpoint and returns. */
-  signal?: AbortSignal;
   /** Polled between steps; while true the loop waits (and can still be stopped). */
   isPaused?: () => boolean;
 }
@@ -91,13 +83,6 @@ export interface TrainMlmResult extends Omit<TrainLoopResult, 'config' | 'weight
   encoderSafetensors: Uint8Array;
   /** Encoder and MLM head (BertForMaskedLM names): continue pretraining from it later. */
   mlmSafetensors: Uint8Array;
-}
-
-const PAUSE_POLL_MS = 100;
-
-/** A scalar tensor's value, read with `await data()` (safe on webgpu). */
-async function scalarOf(tensor: tf.Tensor): Promise<number> {
-  return Number((await tensor.data())[0] ?? Number.NaN);
 }
 
 function scores(lossSum: number, correct: number, masked: number): MlmScores {
@@ -212,12 +197,7 @@ export async function runTraining(
   const seed = training.seed;
   const model = await build(config, options.resume?.tensors ?? options.initialWeights, seed);
   const { objective, rest } = model;
-  const optimizer = new AdamW(objective.params, {
-    beta1: training.adam_beta1,
-    beta2: training.adam_beta2,
-    epsilon: training.adam_epsilon,
-    weightDecay: training.weight_decay,
-  });
+  const optimizer = adamWFor(objective.params, training);
   try {
     const state: TrainState = resumed
       ? { ...resumed, config }
@@ -272,11 +252,9 @@ interface LoopContext {
 async function runLoop(ctx: LoopContext): Promise<TrainLoopResult> {
   const { options, config, objective, optimizer, state } = ctx;
   const { training } = config;
-  const { data, signal } = options;
-  const progress = new ProgressReporter(options.onProgress);
-  progress.start(state.step > 0 ? `Resuming at step ${state.step}` : 'Training');
-  const varList = [...objective.params.values()];
-  const nameOf = new Map([...objective.params].map(([name, variable]) => [variable.name, name]));
+  const { data } = options;
+  const progress = startProgress(options.onProgress, state.step, 'Training');
+  const params = paramIndex(objective.params);
   const orders = new Map<number, Int32Array>();
   const orderOf = (epoch: number): Int32Array => {
     let order = orders.get(epoch);
@@ -288,31 +266,16 @@ async function runLoop(ctx: LoopContext): Promise<TrainLoopResult> {
     return order;
   };
   const hasValidation = data.validation.inputIds.length > 0;
-  const patience = hasValidation ? training.early_stopping.patience : 0;
-  // A stopped run goes on; a finished one stays finished.
-  let status: TrainStatus =
-    state.status === 'completed' || state.status === 'early-stopped' ? state.status : 'running';
-
-  const emit = async (rows: MetricRow[]) => {
-    if (rows.length === 0) return;
-    options.onMetrics?.(rows);
-    await options.saveMetrics?.(rows);
+  const rule = {
+    patience: hasValidation ? training.early_stopping.patience : 0,
+    minDelta: training.early_stopping.min_delta,
+    higherIsBetter: false,
   };
-
-  const checkpoint = async (reason: CheckpointReason) => {
-    if (!options.saveCheckpoint) return;
-    const tensors = encodeCheckpointTensors(
-      await objective.readWeights(),
-      await optimizer.readState(),
-      ctx.best,
-    );
-    await options.saveCheckpoint({
-      step: state.step,
-      reason,
-      tensors,
-      state: structuredClone({ ...state, status }),
-    });
-  };
+  const emit = metricsEmitter(options);
+  const checkpoint = checkpointWriter(options.saveCheckpoint, state, optimizer, async () => ({
+    model: await objective.readWeights(),
+    best: ctx.best,
+  }));
 
   const evaluate = async (): Promise<MlmScores> => {
     let lossSum = 0;
@@ -348,41 +311,44 @@ async function runLoop(ctx: LoopContext): Promise<TrainLoopResult> {
   };
 
   /** Validation row, early stopping bookkeeping; true when patience ran out. */
-  const validate = async (epoch: number): Promise<boolean> => {
+  const validate = async (): Promise<boolean> => {
     const val = await evaluate();
     state.summary.lastValidation = val;
     await emit([
       {
         step: state.step,
         split: 'validation',
-        values: { loss: val.loss, accuracy: val.accuracy, perplexity: val.perplexity, epoch },
+        values: {
+          loss: val.loss,
+          accuracy: val.accuracy,
+          perplexity: val.perplexity,
+          epoch: state.step / state.stepsPerEpoch,
+        },
       },
     ]);
-    const bestLoss = state.summary.bestValLoss;
-    if (bestLoss === null || val.loss < bestLoss - training.early_stopping.min_delta) {
+    const verdict = patienceVerdict(state, val.loss, state.summary.bestValLoss, rule);
+    if (verdict === 'improved') {
       state.summary.bestValLoss = val.loss;
       state.summary.bestStep = state.step;
-      state.patienceCounter = 0;
-      if (patience > 0) ctx.best = await objective.readWeights();
-      return false;
+      if (rule.patience > 0) ctx.best = await objective.readWeights();
     }
-    state.patienceCounter += 1;
-    return patience > 0 && state.patienceCounter >= patience;
+    if (verdict !== 'exhausted') return false;
+    if (ctx.best) objective.assignWeights(ctx.best);
+    return true;
   };
 
-  const trainStep = async () => {
+  const trainStep = async (): Promise<StepFigures> => {
     const s = state.step;
     const epoch = Math.floor(s / state.stepsPerEpoch);
     const first = (s % state.stepsPerEpoch) * training.grad_accumulation_steps;
     const last = Math.min(first + training.grad_accumulation_steps, ctx.microPerEpoch);
     const order = orderOf(epoch);
     const started = performance.now();
-    const sum = new Map<string, tf.Tensor>();
+    const gradients = new StepGradients(params, last - first);
     let lossSum = 0;
     let correct = 0;
     let masked = 0;
     let tokens = 0;
-    const micro = last - first;
     for (let m = first; m < last; m++) {
       const rows = pickRows(
         data.train,
@@ -397,34 +363,19 @@ async function runLoop(ctx: LoopContext): Promise<TrainLoopResult> {
         `dropout/${s}/${m - first}`,
       ).nextUint32();
       let right: tf.Scalar | null = null;
-      const { value, grads } = tf.variableGrads(() => {
+      const value = gradients.backward(() => {
         const out = batch.forward({ training: true, seed: dropoutSeed });
         right = tf.keep(out.correct);
         return out.loss;
-      }, varList);
-      // HF divides each micro-batch's mean loss by the accumulation count: the step's gradient
-      // is the mean of the micro-batch gradients.
-      for (const [id, grad] of Object.entries(grads)) {
-        const name = nameOf.get(id);
-        if (!name) continue;
-        const scaled = tf.mul(grad, 1 / micro);
-        const previous = sum.get(name);
-        if (previous) {
-          sum.set(name, tf.add(previous, scaled));
-          tf.dispose([previous, scaled]);
-        } else sum.set(name, scaled);
-      }
+      });
       lossSum += (await scalarOf(value)) * batch.count;
       masked += batch.count;
       const rightTensor = right as tf.Scalar | null;
       if (rightTensor) correct += await scalarOf(rightTensor);
-      tf.dispose([value, ...Object.values(grads), ...(rightTensor ? [rightTensor] : [])]);
+      tf.dispose([value, ...(rightTensor ? [rightTensor] : [])]);
     }
-    const { norm, clipped } = clipByGlobalNorm(sum, training.max_grad_norm);
     const lr = learningRateAt(s, ctx.schedule);
-    optimizer.apply(clipped, lr);
-    const gradNorm = await scalarOf(norm);
-    tf.dispose([norm, ...clipped.values(), ...sum.values()]);
+    const gradNorm = await gradients.apply(optimizer, lr, training.max_grad_norm);
     const seconds = (performance.now() - started) / 1000;
     state.step = s + 1;
     state.schedule.step = state.step;
@@ -446,68 +397,41 @@ async function runLoop(ctx: LoopContext): Promise<TrainLoopResult> {
     return { lr, gradNorm };
   };
 
-  // Stop is checked between steps only: the step under way finishes with its evaluation, so
-  // the final checkpoint is a consistent point to resume from.
-  while (status === 'running' && state.step < state.totalSteps) {
-    while (options.isPaused?.() && !signal?.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, PAUSE_POLL_MS));
-    }
-    if (signal?.aborted) {
-      status = 'stopped';
-      break;
-    }
-    const { lr, gradNorm } = await trainStep();
-    const epochEnd = state.step % state.stepsPerEpoch === 0;
-    const lastStep = state.step === state.totalSteps;
-    if (state.step % Math.max(1, training.log_every_steps) === 0 || epochEnd || lastStep) {
-      const pending = state.pendingLog;
-      const train = scores(pending.lossSum, pending.correct, pending.masked);
-      state.summary.lastTrain = train;
-      state.pendingLog = emptyPendingLog();
-      await emit([
-        {
-          step: state.step,
-          split: 'train',
-          values: {
-            loss: train.loss,
-            accuracy: train.accuracy,
-            perplexity: train.perplexity,
-            learning_rate: lr,
-            grad_norm: gradNorm,
-            tokens_per_second: pending.seconds > 0 ? pending.tokens / pending.seconds : 0,
-            epoch: state.step / state.stepsPerEpoch,
-          },
+  const logTrain = async ({ lr, gradNorm }: StepFigures) => {
+    const pending = state.pendingLog;
+    const train = scores(pending.lossSum, pending.correct, pending.masked);
+    state.summary.lastTrain = train;
+    state.pendingLog = emptyPendingLog();
+    await emit([
+      {
+        step: state.step,
+        split: 'train',
+        values: {
+          loss: train.loss,
+          accuracy: train.accuracy,
+          perplexity: train.perplexity,
+          learning_rate: lr,
+          grad_norm: gradNorm,
+          tokens_per_second: pending.seconds > 0 ? pending.tokens / pending.seconds : 0,
+          epoch: state.step / state.stepsPerEpoch,
         },
-      ]);
-    }
-    const evalNow =
-      hasValidation &&
-      ((training.eval_every_steps > 0 && state.step % training.eval_every_steps === 0) ||
-        epochEnd ||
-        lastStep);
-    if (evalNow && (await validate(state.step / state.stepsPerEpoch))) {
-      status = 'early-stopped';
-      if (ctx.best) objective.assignWeights(ctx.best);
-    }
-    progress.update(state.step, state.totalSteps, `Step ${state.step} of ${state.totalSteps}`);
-    if (status === 'running' && lastStep) status = 'completed';
-    if (status !== 'running') break;
-    if (epochEnd) await checkpoint('epoch');
-    else if (
-      training.checkpoint_every_steps > 0 &&
-      state.step % training.checkpoint_every_steps === 0
-    ) {
-      await checkpoint('interval');
-    }
-  }
-  if (status === 'running') status = 'completed';
-  state.status = status;
-  await checkpoint('final');
-  progress.finish(
-    status === 'stopped'
-      ? `Stopped at step ${state.step}`
-      : `Finished at step ${state.step} (${status})`,
-  );
+      },
+    ]);
+  };
+
+  const status = await runSteps({
+    training,
+    state,
+    progress,
+    signal: options.signal,
+    isPaused: options.isPaused,
+    trainStep,
+    isEpochEnd: (steps) => steps % state.stepsPerEpoch === 0,
+    logTrain,
+    validate: hasValidation ? validate : undefined,
+    checkpoint,
+  });
+  progress.finish(finishMessage(status, state.step));
   return {
     status,
     step: state.step,
