@@ -55,12 +55,19 @@ async function caches(): Promise<SearchCaches> {
 
 /** The cross-encoder Ask re-ranks with: loaded once, kept for every later question. */
 let reranker: CrossEncoderReranker | null = null;
+/** The one last unloaded, so a late `rerank` with it is told why it is gone, not "restarted". */
+let unloadedReranker: string | null = null;
 
 /**
  * The loaded cross-encoder, checked to be the one the page chose: a restarted worker has none,
  * and answering without it would silently drop the re-ranking the user asked for.
  */
 function loadedReranker(expected: string): CrossEncoderReranker {
+  if (!reranker && unloadedReranker === expected) {
+    throw new Error(
+      `The cross-encoder ${expected} was unloaded from the search worker (re-ranking was turned off); load it again to re-rank.`,
+    );
+  }
   if (!reranker) {
     throw new Error(
       `The cross-encoder ${expected} is not loaded in the search worker (it may have restarted); load it again.`,
@@ -239,6 +246,7 @@ const api = {
   ): Promise<CrossEncoderInfo> {
     const previous = reranker;
     reranker = null;
+    unloadedReranker = null;
     await previous?.dispose();
     const [{ CrossEncoderReranker }, { configureRuntime }] = await Promise.all([
       import('../src/core/rag/cross-encoder.ts'),
@@ -257,9 +265,11 @@ const api = {
     return reranker?.info ?? null;
   },
 
+  /** Frees the cross-encoder's ONNX session: `ask` and `rerank` with it refuse until reloaded. */
   async unloadReranker(): Promise<void> {
     const previous = reranker;
     reranker = null;
+    unloadedReranker = previous?.info.name ?? unloadedReranker;
     await previous?.dispose();
   },
 

@@ -1,11 +1,9 @@
 import * as Comlink from 'comlink';
 import type { Progress } from '../core/progress.ts';
-import type { ModelSource } from '../core/embed/runtime/index.ts';
 import type { GeneratorDtype, GeneratorInfo } from '../core/model/decoder/index.ts';
 import {
   listCrossEncoderModels,
   listGeneratorModels,
-  storedModelFiles,
   type StoredCrossEncoderSummary,
   type StoredGeneratorSummary,
 } from '../core/model/stored-models.ts';
@@ -31,10 +29,14 @@ import type { ConversationRecord } from '../core/store/index.ts';
 import type { GenerativeWorkerAskOptions } from '../../workers/generate.worker.ts';
 import type { AskOptions } from '../../workers/index.worker.ts';
 import { generateClient, indexClient } from '../lib/clients.ts';
-import { folderFiles } from '../lib/model-folder.ts';
 import { downloadBlob } from '../lib/download.ts';
 import type { ExploreState } from './explore.svelte.ts';
 import { pageStore } from './library.svelte.ts';
+import {
+  ModelChoice,
+  type ModelSourceKind,
+  type OptionalModelSourceKind,
+} from './model-choice.svelte.ts';
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -65,14 +67,9 @@ export function chunkIndexOf(chunkId: string): number | null {
 }
 
 export type Answerer = 'extractive' | 'generator';
-export type GeneratorSourceKind = 'hub' | 'folder' | 'stored';
-/** Where the cross-encoder comes from; 'off' ranks by retrieval alone. */
-export type RerankerSourceKind = 'off' | GeneratorSourceKind;
 
 /** An ms-marco MiniLM cross-encoder with an ONNX export for transformers.js (about 90 MB). */
 export const DEFAULT_RERANKER_HUB_ID = 'Xenova/ms-marco-MiniLM-L-6-v2';
-
-type PickedFolder = { name: string; files: Map<string, File> };
 
 /** Small instruct model with an ONNX export for transformers.js; q4f16 keeps it near 500 MB. */
 export const DEFAULT_GENERATOR_HUB_ID = 'onnx-community/Qwen2.5-0.5B-Instruct';
@@ -107,14 +104,13 @@ export class AskState {
   error = $state<string | null>(null);
 
   answerer = $state<Answerer>('extractive');
-  generatorKind = $state<GeneratorSourceKind>('hub');
-  generatorHubId = $state(DEFAULT_GENERATOR_HUB_ID);
+  readonly generatorModel = new ModelChoice<ModelSourceKind, StoredGeneratorSummary>(
+    'hub',
+    DEFAULT_GENERATOR_HUB_ID,
+    listGeneratorModels,
+  );
   /** Local folders Lumina writes carry fp32 only; Hub instruct models ship quantised files. */
   generatorDtype = $state<GeneratorDtype>('q4f16');
-  generatorDevice = $state<'wasm' | 'webgpu'>('wasm');
-  generatorFolder = $state.raw<PickedFolder | null>(null);
-  storedGenerators = $state.raw<StoredGeneratorSummary[]>([]);
-  storedGeneratorId = $state('');
   temperature = $state(0);
   topP = $state(0.9);
   maxNewTokens = $state(DEFAULT_MAX_NEW_TOKENS);
@@ -123,12 +119,12 @@ export class AskState {
   /** The loaded text-generation model, as its worker reports it. */
   generator = $state.raw<GeneratorInfo | null>(null);
   loadingGenerator = $state(false);
-  rerankerKind = $state<RerankerSourceKind>('off');
-  rerankerHubId = $state(DEFAULT_RERANKER_HUB_ID);
-  rerankerDevice = $state<'wasm' | 'webgpu'>('wasm');
-  rerankerFolder = $state.raw<PickedFolder | null>(null);
-  storedCrossEncoders = $state.raw<StoredCrossEncoderSummary[]>([]);
-  storedRerankerId = $state('');
+  /** Where the cross-encoder comes from; 'off' ranks by retrieval alone. */
+  readonly rerankerModel = new ModelChoice<OptionalModelSourceKind, StoredCrossEncoderSummary>(
+    'off',
+    DEFAULT_RERANKER_HUB_ID,
+    listCrossEncoderModels,
+  );
   /** The cross-encoder loaded in the search worker, as it reports it. */
   reranker = $state.raw<CrossEncoderInfo | null>(null);
   loadingReranker = $state(false);
@@ -221,7 +217,7 @@ export class AskState {
 
   settings(): AskSettings {
     const generator = this.answerer === 'generator' ? this.generator : null;
-    const reranker = this.rerankerKind === 'off' ? null : this.reranker;
+    const reranker = this.rerankerModel.kind === 'off' ? null : this.reranker;
     return {
       answerer: this.answerer,
       ...(reranker
@@ -260,7 +256,7 @@ export class AskState {
       this.error = 'Load a text-generation model first (Advanced → Answer with).';
       return;
     }
-    if (this.rerankerKind !== 'off' && !this.reranker) {
+    if (this.rerankerModel.kind !== 'off' && !this.reranker) {
       this.error = 'Load the cross-encoder first (Advanced → Re-rank with a cross-encoder).';
       return;
     }
@@ -397,78 +393,83 @@ export class AskState {
   }
 
   pickGeneratorFolder(files: readonly File[]): void {
-    this.generatorFolder = files.length ? folderFiles(files) : null;
+    this.generatorModel.pickFolder(files);
     this.generatorDtype = 'fp32';
   }
 
-  async refreshStoredGenerators(): Promise<void> {
+  /** A new generator source: stored models are listed. */
+  async generatorKindChanged(): Promise<void> {
+    if (this.generatorModel.kind === 'stored') await this.refreshStored(this.generatorModel);
+  }
+
+  /** A new re-ranker source: stored models are listed, and "off" frees the loaded one. */
+  async rerankerKindChanged(): Promise<void> {
+    if (this.rerankerModel.kind === 'stored') await this.refreshStored(this.rerankerModel);
+    if (this.rerankerModel.kind === 'off') await this.unloadReranker();
+  }
+
+  private async refreshStored(choice: { refreshStored(): Promise<void> }): Promise<void> {
     try {
-      this.storedGenerators = await listGeneratorModels(await pageStore());
-      if (!this.storedGenerators.some((m) => m.id === this.storedGeneratorId)) {
-        this.storedGeneratorId = this.storedGenerators[0]?.id ?? '';
-      }
+      await choice.refreshStored();
     } catch (error) {
       this.error = `Could not list stored models: ${message(error)}`;
     }
   }
 
-  private generatorSource(): Promise<ModelSource> {
-    return modelSource(
-      this.generatorKind,
-      this.generatorHubId,
-      this.generatorFolder,
-      this.storedGenerators.find((m) => m.id === this.storedGeneratorId),
-    );
-  }
-
-  pickRerankerFolder(files: readonly File[]): void {
-    this.rerankerFolder = files.length ? folderFiles(files) : null;
-  }
-
-  async refreshStoredCrossEncoders(): Promise<void> {
+  /** Disposes the cross-encoder's ONNX session in the search worker (a load under way stops). */
+  async unloadReranker(): Promise<void> {
+    if (!this.reranker && !this.loadingReranker) return;
+    if (this.loadingReranker) this.controller?.abort();
+    this.reranker = null;
     try {
-      this.storedCrossEncoders = await listCrossEncoderModels(await pageStore());
-      if (!this.storedCrossEncoders.some((m) => m.id === this.storedRerankerId)) {
-        this.storedRerankerId = this.storedCrossEncoders[0]?.id ?? '';
-      }
+      await indexClient.call((api) => api.unloadReranker());
     } catch (error) {
-      this.error = `Could not list stored models: ${message(error)}`;
+      this.error = `Unloading the cross-encoder failed: ${message(error)}`;
     }
   }
 
   /** Loads the chosen cross-encoder in the search worker on exactly the chosen device. */
   async loadReranker(): Promise<void> {
-    const kind = this.rerankerKind;
-    if (this.loadingReranker || kind === 'off') return;
+    if (this.loadingReranker || this.rerankerModel.kind === 'off') return;
+    this.loadingReranker = true;
+    this.reranker = null;
+    try {
+      this.reranker = await this.loadInWorker('the cross-encoder', async (signal, onProgress) => {
+        const source = await this.rerankerModel.source();
+        const options = { device: this.rerankerModel.device };
+        return indexClient.call(
+          (api) => api.loadReranker(source, options, signal, onProgress),
+          signal,
+        );
+      });
+    } finally {
+      this.loadingReranker = false;
+    }
+  }
+
+  /**
+   * One model load in a worker, cancelling what this panel was doing: its progress shown, its
+   * failure (not a cancel) as the error; null when it did not load.
+   */
+  private async loadInWorker<T>(
+    what: string,
+    load: (signal: AbortSignal, onProgress: (event: Progress) => void) => Promise<T>,
+  ): Promise<T | null> {
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
-    this.loadingReranker = true;
     this.error = null;
-    this.reranker = null;
-    this.progress = { fraction: 0, message: 'Loading the cross-encoder' };
+    this.progress = { fraction: 0, message: `Loading ${what}` };
     try {
-      const source = await modelSource(
-        kind,
-        this.rerankerHubId,
-        this.rerankerFolder,
-        this.storedCrossEncoders.find((m) => m.id === this.storedRerankerId),
-      );
       const onProgress = Comlink.proxy((event: Progress) => {
         this.progress = { fraction: event.fraction, message: event.message };
       });
-      this.reranker = await indexClient.call(
-        (api) =>
-          api.loadReranker(source, { device: this.rerankerDevice }, controller.signal, onProgress),
-        controller.signal,
-      );
+      return await load(controller.signal, onProgress);
     } catch (error) {
-      if (!controller.signal.aborted) {
-        this.error = `Loading the cross-encoder failed: ${message(error)}`;
-      }
+      if (!controller.signal.aborted) this.error = `Loading ${what} failed: ${message(error)}`;
+      return null;
     } finally {
       if (this.controller === controller) this.controller = null;
-      this.loadingReranker = false;
       this.progress = null;
     }
   }
@@ -487,30 +488,17 @@ export class AskState {
   /** Loads the chosen model in the generate worker on exactly the chosen device. */
   async loadGenerator(): Promise<void> {
     if (this.loadingGenerator) return;
-    this.controller?.abort();
-    const controller = new AbortController();
-    this.controller = controller;
     this.loadingGenerator = true;
-    this.error = null;
     this.generator = null;
-    this.progress = { fraction: 0, message: 'Loading the model' };
     try {
-      const source = await this.generatorSource();
-      const onProgress = Comlink.proxy((event: Progress) => {
-        this.progress = { fraction: event.fraction, message: event.message };
+      this.generator = await this.loadInWorker('the model', async (signal, onProgress) => {
+        const source = await this.generatorModel.source();
+        const dtype = this.generatorModel.kind === 'hub' ? this.generatorDtype : 'fp32';
+        const options = { device: this.generatorModel.device, dtype };
+        return generateClient.call((api) => api.load(source, options, signal, onProgress), signal);
       });
-      const dtype = this.generatorKind === 'hub' ? this.generatorDtype : 'fp32';
-      this.generator = await generateClient.call(
-        (api) =>
-          api.load(source, { device: this.generatorDevice, dtype }, controller.signal, onProgress),
-        controller.signal,
-      );
-    } catch (error) {
-      if (!controller.signal.aborted) this.error = `Loading the model failed: ${message(error)}`;
     } finally {
-      if (this.controller === controller) this.controller = null;
       this.loadingGenerator = false;
-      this.progress = null;
     }
   }
 
@@ -562,28 +550,4 @@ export class AskState {
       downloadBlob(transcriptJsonl(info, this.turns), `${base}.jsonl`, 'application/jsonl');
     }
   }
-}
-
-/** The model a Hub id, a picked folder or a stored model names, as the workers load it. */
-async function modelSource(
-  kind: GeneratorSourceKind,
-  hubId: string,
-  folder: PickedFolder | null,
-  stored: { id: string; name: string } | undefined,
-): Promise<ModelSource> {
-  if (kind === 'hub') {
-    const id = hubId.trim();
-    if (!id) throw new Error('Enter a Hugging Face Hub id.');
-    return { kind: 'hub', id };
-  }
-  if (kind === 'folder') {
-    if (!folder) throw new Error('Pick a model folder.');
-    return { kind: 'files', files: folder.files, name: folder.name };
-  }
-  if (!stored) throw new Error('Choose a stored model.');
-  return {
-    kind: 'files',
-    files: await storedModelFiles(await pageStore(), stored.id),
-    name: stored.name,
-  };
 }

@@ -208,6 +208,25 @@ describe('index worker: Ask re-ranked by a cross-encoder', () => {
     );
   });
 
+  it('unloads the cross-encoder: rerank and ask refuse with it, and it loads again', async () => {
+    await indexClient.call((api) => api.unloadReranker());
+    await expect(indexClient.call((api) => api.rerankerInfo())).resolves.toBeNull();
+    await expect(
+      indexClient.call((api) => api.rerank(NAME, QUERY, PASSAGES.slice(0, 1))),
+    ).rejects.toThrow(
+      /cross-encoder seeded-cross-encoder was unloaded .*re-ranking was turned off.*load it again/,
+    );
+    await expect(ask({ ...OPTIONS, rerankWith: NAME })).rejects.toThrow(/was unloaded/);
+
+    const info = await load(folder.files);
+    expect(info).toMatchObject({ name: NAME, device: 'wasm' });
+    const scores = await indexClient.call((api) => api.rerank(NAME, QUERY, PASSAGES.slice(0, 2)));
+    expect(scores).toHaveLength(2);
+    scores.forEach((score, i) =>
+      expect(score).toBeCloseTo(referenceLogit(QUERY, PASSAGES[i] ?? ''), 4),
+    );
+  });
+
   it('runs on exactly WebGPU when asked, with the same scores', async () => {
     expect(await navigator.gpu.requestAdapter(), 'Chromium must run with WebGPU').not.toBeNull();
     const info = await load(folder.files, undefined, 'webgpu');

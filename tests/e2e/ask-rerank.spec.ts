@@ -181,6 +181,19 @@ test('ask re-ranked by a seeded cross-encoder folder: new order, both scores sho
     await expect(generated.getByTestId('ask-source').first()).toContainText(
       `[1] ${ids[0]?.split('#')[0] ?? '—'}`,
     );
+
+    // Turning re-ranking off unloads the cross-encoder: retrieval order is back, and turning it on
+    // again asks for a fresh load instead of using a model that is gone.
+    await page.getByTestId('ask-answerer').selectOption('extractive');
+    await page.getByTestId('ask-reranker-kind').selectOption('off');
+    await expect(page.getByTestId('ask-reranker-info')).toHaveCount(0);
+    const off = await askQuestion(page, question);
+    expect(await passageIds(off)).toEqual(plainIds);
+    await expect(off.getByTestId('ask-passage-rerank-score')).toHaveCount(0);
+    await page.getByTestId('ask-reranker-kind').selectOption('folder');
+    await page.getByTestId('ask-question').fill(question);
+    await page.getByTestId('ask-submit').click();
+    await expect(page.getByRole('alert')).toContainText('Load the cross-encoder first');
   } finally {
     await removeTempDir(root);
   }

@@ -1,16 +1,14 @@
 import {
   AutoModelForSequenceClassification,
-  AutoTokenizer,
   Tensor,
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
 import { throwIfAborted, yieldToEventLoop } from '../abort.ts';
 import { ModelLoadError } from '../embed/runtime/errors.ts';
-import { openModelSource } from '../embed/runtime/open-model-source.ts';
-import { transformersDevice } from '../embed/runtime/transformers-env.ts';
+import { loadPretrained } from '../embed/runtime/load-pretrained.ts';
 import type { EmbedDevice, ModelSource } from '../embed/runtime/types.ts';
-import { ProgressReporter, type ProgressCallback } from '../progress.ts';
+import type { ProgressCallback } from '../progress.ts';
 import type { Reranker } from './rerank.ts';
 
 export interface CrossEncoderLoadOptions {
@@ -56,70 +54,48 @@ export class CrossEncoderReranker implements Reranker {
     source: ModelSource,
     options: CrossEncoderLoadOptions = {},
   ): Promise<CrossEncoderReranker> {
-    const { signal } = options;
-    throwIfAborted(signal);
     const device = options.device ?? 'wasm';
-    const progress = new ProgressReporter(options.onProgress);
-    const opened = await openModelSource(source, {
-      dtype: 'fp32',
-      label: 'The cross-encoder folder',
-    });
-    progress.start(`Loading ${opened.name}`);
-    let model: PreTrainedModel | null = null;
-    try {
-      const fromPretrained = {
-        revision: opened.revision,
-        progress_callback: (info: { status: string; file?: string; progress?: number }) => {
-          if (info.status === 'progress' && typeof info.progress === 'number') {
-            progress.update(Math.min(0.9, info.progress / 100), 1, `Loading ${info.file ?? ''}`);
-          }
-        },
-      };
-      const tokenizer = await AutoTokenizer.from_pretrained(opened.modelId, fromPretrained);
-      throwIfAborted(signal);
-      try {
-        model = await AutoModelForSequenceClassification.from_pretrained(opened.modelId, {
-          ...fromPretrained,
-          dtype: 'fp32',
-          device: transformersDevice(device),
-        });
-      } catch (error) {
-        throw new ModelLoadError(
-          `${opened.name} could not be started as a cross-encoder on ${device} (${error instanceof Error ? error.message : String(error)}).`,
-          'A cross-encoder is a sequence-classification export (onnx/model.onnx with a logits output).',
-          { cause: error },
-        );
-      }
-      throwIfAborted(signal);
-      const config = asObject(await opened.readJson('config.json'));
-      const labels = asObject(config?.['id2label']);
-      const numLabels = labels ? Object.keys(labels).length : 1;
-      if (numLabels < 1 || numLabels > 2) {
-        throw new ModelLoadError(
-          `${opened.name} has ${numLabels} labels; a reranker needs one relevance logit (or two: not relevant, relevant).`,
-          'Pick a cross-encoder such as an ms-marco MiniLM reranker.',
-        );
-      }
-      const limit = [config?.['max_position_embeddings'], tokenizer.model_max_length].filter(
-        (v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0,
-      );
-      const maxTokens = Math.min(options.maxTokens ?? DEFAULT_MAX_TOKENS, ...limit);
-      const info: CrossEncoderInfo = {
-        name: opened.name,
-        source: source.kind,
-        numLabels,
-        maxTokens,
+    return loadPretrained(
+      source,
+      {
+        dtype: 'fp32',
+        label: 'The cross-encoder folder',
+        modelClass: AutoModelForSequenceClassification,
         device,
-        seeded: config?.['lumina_seeded'] === true,
-      };
-      progress.finish(`${opened.name} ready on ${device}`);
-      return new CrossEncoderReranker(info, tokenizer, model, options.batchSize ?? DEFAULT_BATCH);
-    } catch (error) {
-      await model?.dispose().catch(() => undefined);
-      throw error;
-    } finally {
-      opened.release();
-    }
+        weights: 'fp32',
+        downloadShare: 0.9,
+        startFailure: (name) => ({
+          why: `${name} could not be started as a cross-encoder on ${device}`,
+          whatToDo:
+            'A cross-encoder is a sequence-classification export (onnx/model.onnx with a logits output).',
+        }),
+        signal: options.signal,
+        onProgress: options.onProgress,
+      },
+      async ({ opened, tokenizer, model }) => {
+        const config = asObject(await opened.readJson('config.json'));
+        const labels = asObject(config?.['id2label']);
+        const numLabels = labels ? Object.keys(labels).length : 1;
+        if (numLabels < 1 || numLabels > 2) {
+          throw new ModelLoadError(
+            `${opened.name} has ${numLabels} labels; a reranker needs one relevance logit (or two: not relevant, relevant).`,
+            'Pick a cross-encoder such as an ms-marco MiniLM reranker.',
+          );
+        }
+        const limit = [config?.['max_position_embeddings'], tokenizer.model_max_length].filter(
+          (v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0,
+        );
+        const info: CrossEncoderInfo = {
+          name: opened.name,
+          source: source.kind,
+          numLabels,
+          maxTokens: Math.min(options.maxTokens ?? DEFAULT_MAX_TOKENS, ...limit),
+          device,
+          seeded: config?.['lumina_seeded'] === true,
+        };
+        return new CrossEncoderReranker(info, tokenizer, model, options.batchSize ?? DEFAULT_BATCH);
+      },
+    );
   }
 
   async rerank(

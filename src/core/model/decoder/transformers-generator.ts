@@ -1,6 +1,5 @@
 import {
   AutoModelForCausalLM,
-  AutoTokenizer,
   DynamicCache,
   InterruptableStoppingCriteria,
   Tensor,
@@ -8,12 +7,10 @@ import {
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
 import { throwIfAborted, yieldToEventLoop } from '../../abort.ts';
-import { ModelLoadError } from '../../embed/runtime/errors.ts';
-import { openModelSource } from '../../embed/runtime/open-model-source.ts';
+import { loadPretrained } from '../../embed/runtime/load-pretrained.ts';
 import { loadModelTokenCounter } from '../../embed/runtime/model-tokenizer.ts';
-import { transformersDevice } from '../../embed/runtime/transformers-env.ts';
 import type { EmbedDevice, EmbedDtype, ModelSource } from '../../embed/runtime/types.ts';
-import { ProgressReporter, type ProgressCallback } from '../../progress.ts';
+import type { ProgressCallback } from '../../progress.ts';
 import type { GenerateOptions, GenerationResult, TextGenerator } from '../../rag/generate.ts';
 import type { TokenCounter } from '../../tokenizer/index.ts';
 
@@ -73,80 +70,60 @@ export class TransformersTextGenerator implements TextGenerator {
     source: ModelSource,
     options: GeneratorLoadOptions = {},
   ): Promise<TransformersTextGenerator> {
-    const { signal } = options;
-    throwIfAborted(signal);
     const device = options.device ?? 'wasm';
     const dtype = options.dtype ?? 'fp32';
-    const progress = new ProgressReporter(options.onProgress);
-    const opened = await openModelSource(source, {
-      // q4/q4f16 are Hub quantisations: their files are the Hub's to name, not Lumina's to check.
-      dtype: isLocalDtype(dtype) ? dtype : null,
-      label: 'The model folder',
-    });
-    progress.start(`Loading ${opened.name}`);
-    let model: PreTrainedModel | null = null;
-    try {
-      const fromPretrained = {
-        revision: opened.revision,
-        progress_callback: (info: { status: string; file?: string; progress?: number }) => {
-          if (info.status === 'progress' && typeof info.progress === 'number') {
-            progress.update(Math.min(0.85, info.progress / 100), 1, `Loading ${info.file ?? ''}`);
-          }
-        },
-      };
-      const tokenizer = await AutoTokenizer.from_pretrained(opened.modelId, fromPretrained);
-      throwIfAborted(signal);
-      try {
-        model = await AutoModelForCausalLM.from_pretrained(opened.modelId, {
-          ...fromPretrained,
-          dtype,
-          device: transformersDevice(device),
-        });
-      } catch (error) {
-        throw new ModelLoadError(
-          `${opened.name} could not be started on ${device} with dtype ${dtype} (${error instanceof Error ? error.message : String(error)}).`,
-          device === 'webgpu'
-            ? 'WebGPU is not available or failed here: choose the wasm device.'
-            : 'Check that the folder is a text-generation export (onnx/model.onnx with past_key_values) or try another dtype.',
-          { cause: error },
-        );
-      }
-      throwIfAborted(signal);
-      progress.update(0.9, 1, 'Reading the tokenizer');
-      const [config, tokenizerConfig, counter] = await Promise.all([
-        opened.readJson('config.json'),
-        opened.readJson('tokenizer_config.json'),
-        loadModelTokenCounter(source),
-      ]);
-      const configObject = asObject(config);
-      const tokenizerObject = asObject(tokenizerConfig);
-      const maxPositions = positions(configObject, tokenizer);
-      const hasChatTemplate =
-        tokenizerObject !== null &&
-        (typeof tokenizerObject['chat_template'] === 'string' ||
-          Array.isArray(tokenizerObject['chat_template']));
-      const scripted = configObject?.['lumina_scripted_text'];
-      const info: GeneratorInfo = {
-        name: opened.name,
-        source: source.kind,
-        modelType:
-          typeof configObject?.['model_type'] === 'string' ? configObject['model_type'] : 'unknown',
+    return loadPretrained(
+      source,
+      {
+        // q4/q4f16 are Hub quantisations: their files are the Hub's to name, not Lumina's to check.
+        dtype: isLocalDtype(dtype) ? dtype : null,
+        label: 'The model folder',
+        modelClass: AutoModelForCausalLM,
         device,
-        dtype,
-        maxPositions,
-        hasChatTemplate,
-        seeded: configObject?.['lumina_seeded'] === true,
-        scriptedText: typeof scripted === 'string' ? scripted : null,
-        trained: configObject?.['lumina_trained'] === true,
-      };
-      progress.finish(`${opened.name} ready on ${device}`);
-      return new TransformersTextGenerator(info, counter, tokenizerObject, tokenizer, model);
-    } catch (error) {
-      await model?.dispose().catch(() => undefined);
-      throw error;
-    } finally {
-      opened.release();
-    }
+        weights: dtype,
+        downloadShare: 0.85,
+        startFailure: (name) => ({
+          why: `${name} could not be started on ${device} with dtype ${dtype}`,
+          whatToDo:
+            device === 'webgpu'
+              ? 'WebGPU is not available or failed here: choose the wasm device.'
+              : 'Check that the folder is a text-generation export (onnx/model.onnx with past_key_values) or try another dtype.',
+        }),
+        signal: options.signal,
+        onProgress: options.onProgress,
+      },
+      async ({ opened, tokenizer, model, progress }) => {
+        progress.update(0.9, 1, 'Reading the tokenizer');
+        const [config, tokenizerConfig, counter] = await Promise.all([
+          opened.readJson('config.json'),
+          opened.readJson('tokenizer_config.json'),
+          loadModelTokenCounter(source),
+        ]);
+        const configObject = asObject(config);
+        const tokenizerObject = asObject(tokenizerConfig);
+        const hasChatTemplate =
+          tokenizerObject !== null &&
+          (typeof tokenizerObject['chat_template'] === 'string' ||
+            Array.isArray(tokenizerObject['chat_template']));
+        const scripted = configObject?.['lumina_scripted_text'];
+        const info: GeneratorInfo = {
+          name: opened.name,
+          source: source.kind,
+          modelType:
+            typeof configObject?.['model_type'] === 'string'
+              ? configObject['model_type']
+              : 'unknown',
+          device,
+          dtype,
+          maxPositions: positions(configObject, tokenizer),
+          hasChatTemplate,
+          seeded: configObject?.['lumina_seeded'] === true,
+          scriptedText: typeof scripted === 'string' ? scripted : null,
+          trained: configObject?.['lumina_trained'] === true,
+        };
+        return new TransformersTextGenerator(info, counter, tokenizerObject, tokenizer, model);
+      },
+    );
   }
 
   /**
