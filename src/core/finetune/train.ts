@@ -12,20 +12,25 @@ import {
   ENCODER_PREFIX,
   StepGradients,
   adamWFor,
+  checkStateJson,
   checkpointWriter,
   finishMessage,
   learningRateAt,
   metricsEmitter,
   paramIndex,
   patienceVerdict,
+  refuseMixedPrecision,
+  restoreFromCheckpoint,
+  resumedState,
   runSteps,
   scalarOf,
   startProgress,
-  tensorsUnder,
-  warmupStepsOf,
+  scheduleOf,
+  trainingWithoutBackend,
   type AdamW,
   type RunCheckpoint,
   type RunSinks,
+  type ScheduleOptions,
   type StepFigures,
   type TrainStatus,
 } from '../train/loop/index.ts';
@@ -154,8 +159,12 @@ export function fingerprintExamples(examples: FineTuneExamples): string {
 }
 
 function settingsKey(options: FineTuneOptions, maxLength: number): string {
-  const { backend: _backend, ...training } = options.training;
-  return JSON.stringify({ training, loss: options.loss, pooling: options.pooling, maxLength });
+  return JSON.stringify({
+    training: trainingWithoutBackend(options.training),
+    loss: options.loss,
+    pooling: options.pooling,
+    maxLength,
+  });
 }
 
 export function fineTuneStateToJson(state: FineTuneState): JsonValue {
@@ -164,22 +173,13 @@ export function fineTuneStateToJson(state: FineTuneState): JsonValue {
 
 /** Reads a stored fine-tuning state back, checking what a resume relies on. */
 export function fineTuneStateFromJson(json: JsonValue): FineTuneState {
-  if (
-    typeof json !== 'object' ||
-    json === null ||
-    Array.isArray(json) ||
-    json['version'] !== 1 ||
-    json['kind'] !== 'finetune'
-  ) {
-    throw new RangeError('Not a Lumina fine-tuning checkpoint state (version 1)');
-  }
-  for (const key of ['step', 'totalSteps', 'stepsPerEpoch', 'seed', 'patienceCounter']) {
-    if (typeof json[key] !== 'number') throw new RangeError(`Checkpoint state lacks "${key}"`);
-  }
-  if (typeof json['pending'] !== 'object' || json['pending'] === null) {
-    throw new RangeError('Checkpoint state lacks "pending"');
-  }
-  return json as unknown as FineTuneState;
+  const checked = checkStateJson(json, {
+    notState: 'Not a Lumina fine-tuning checkpoint state (version 1)',
+    kind: 'finetune',
+    numbers: ['step', 'totalSteps', 'stepsPerEpoch', 'seed', 'patienceCounter'],
+    objects: ['pending'],
+  });
+  return checked as unknown as FineTuneState;
 }
 
 /**
@@ -190,9 +190,7 @@ export function fineTuneStateFromJson(json: JsonValue): FineTuneState {
  */
 export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult> {
   const { training } = options;
-  if (training.mixed_precision !== 'off') {
-    throw new RangeError('mixed_precision "fp16" training is not implemented; use "off"');
-  }
+  refuseMixedPrecision(training);
   if (options.train.length === 0) throw new RangeError('No training examples');
   const encoderConfig = parseBertEncoderConfig(options.base.config);
   const maxLength = Math.min(
@@ -207,18 +205,16 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
   }
   const key = settingsKey(options, maxLength);
   const fingerprint = fingerprintExamples(options.train);
-  let resumed: FineTuneState | null = null;
-  if (options.resume) {
-    resumed = fineTuneStateFromJson(options.resume.state);
-    if (resumed.settingsKey !== key) {
-      throw new RangeError(
-        'The settings differ from the checkpoint’s; resume with the run’s own settings',
-      );
-    }
-    if (resumed.dataFingerprint !== fingerprint) {
-      throw new RangeError('The training data differs from the checkpoint’s');
-    }
-  }
+  const resumed = resumedState(options.resume, {
+    parse: fineTuneStateFromJson,
+    settingsKeyOf: (state: FineTuneState) => state.settingsKey,
+    settingsKey: key,
+    dataFingerprint: fingerprint,
+    messages: {
+      settings: 'The settings differ from the checkpoint’s; resume with the run’s own settings',
+      data: 'The training data differs from the checkpoint’s',
+    },
+  });
   const plan = epochPlan(options.loss.name, options.train, training.batch_size, training.seed);
   const layout = runLayout(
     plan,
@@ -227,7 +223,6 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
     training.max_steps,
   );
   const { totalSteps } = layout;
-  const warmupSteps = warmupStepsOf(training.warmup_steps, training.warmup_ratio, totalSteps);
   const weights = options.resume?.tensors ?? options.base.safetensors;
   const split = readBertSafetensors(encoderConfig, weights);
   const encoder = await loadBertEncoder(encoderConfig, weights);
@@ -237,12 +232,14 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
   }
   const optimizer = adamWFor(params, training);
   try {
-    let best: BertWeights | null = null;
-    if (resumed) {
-      optimizer.loadState(split.rest, resumed.step);
-      const stored = tensorsUnder(tensorsUnder(split.rest, BEST_PREFIX), ENCODER_PREFIX);
-      if (stored.size > 0) best = stored;
-    }
+    const best = resumed
+      ? restoreFromCheckpoint(
+          optimizer,
+          split.rest,
+          resumed.step,
+          `${BEST_PREFIX}${ENCODER_PREFIX}`,
+        )
+      : null;
     const state: FineTuneState = resumed ?? {
       version: 1,
       kind: 'finetune',
@@ -277,12 +274,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneResult
       best,
       plan,
       layout,
-      schedule: {
-        learningRate: training.learning_rate,
-        schedule: training.schedule,
-        warmupSteps,
-        totalSteps,
-      },
+      schedule: scheduleOf(training, totalSteps),
     });
   } finally {
     optimizer.dispose();
@@ -302,7 +294,7 @@ interface RunContext {
   best: BertWeights | null;
   plan: EpochPlan;
   layout: RunLayout;
-  schedule: Parameters<typeof learningRateAt>[1];
+  schedule: ScheduleOptions;
 }
 
 async function runFineTune(ctx: RunContext): Promise<FineTuneResult> {

@@ -22,8 +22,16 @@ export {
   type RunCheckpoint,
   type RunSinks,
 } from './run-sinks.ts';
-export { learningRateAt, warmupStepsOf, type ScheduleOptions } from './schedule.ts';
 export {
+  refuseMixedPrecision,
+  restoreFromCheckpoint,
+  resumedState,
+  trainingWithoutBackend,
+  type ResumeChecks,
+} from './resume.ts';
+export { learningRateAt, scheduleOf, warmupStepsOf, type ScheduleOptions } from './schedule.ts';
+export {
+  checkStateJson,
   emptyPendingLog,
   emptySummary,
   stateFromJson,
@@ -32,6 +40,7 @@ export {
   type MetricsSummary,
   type MlmScores,
   type PendingLog,
+  type StateShape,
   type TrainState,
   type TrainStatus,
 } from './state.ts';

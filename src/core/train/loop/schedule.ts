@@ -1,4 +1,4 @@
-import type { LrSchedule } from '../config/types.ts';
+import type { LrSchedule, TrainingSection } from '../config/types.ts';
 
 export interface ScheduleOptions {
   learningRate: number;
@@ -14,6 +14,19 @@ export function warmupStepsOf(
   totalSteps: number,
 ): number {
   return warmupSteps > 0 ? warmupSteps : Math.ceil(warmupRatio * totalSteps);
+}
+
+/** A run's schedule from its training section, for a run of `totalSteps` optimizer steps. */
+export function scheduleOf(
+  training: Pick<TrainingSection, 'learning_rate' | 'schedule' | 'warmup_steps' | 'warmup_ratio'>,
+  totalSteps: number,
+): ScheduleOptions {
+  return {
+    learningRate: training.learning_rate,
+    schedule: training.schedule,
+    warmupSteps: warmupStepsOf(training.warmup_steps, training.warmup_ratio, totalSteps),
+    totalSteps,
+  };
 }
 
 /**

@@ -57,21 +57,47 @@ export function stateToJson(state: TrainState): JsonValue {
   return JSON.parse(JSON.stringify(state)) as JsonValue;
 }
 
-/** Reads a stored state back, checking the fields a resume relies on. */
-export function stateFromJson(json: JsonValue): TrainState {
-  if (typeof json !== 'object' || json === null || Array.isArray(json) || json['version'] !== 1) {
-    throw new RangeError('Not a Lumina MLM training checkpoint state (version 1)');
+/** What a stored checkpoint state must hold for a resume to rely on it. */
+export interface StateShape {
+  /** The error's message when the JSON is not such a state at all. */
+  notState: string;
+  /** A `kind` the state must carry, when states of several runs could be confused. */
+  kind?: string;
+  numbers: readonly string[];
+  objects: readonly string[];
+}
+
+/** Checks a stored state's JSON against `shape` before a run trusts it as its own state. */
+export function checkStateJson(json: JsonValue, shape: StateShape): { [key: string]: JsonValue } {
+  if (
+    typeof json !== 'object' ||
+    json === null ||
+    Array.isArray(json) ||
+    json['version'] !== 1 ||
+    (shape.kind !== undefined && json['kind'] !== shape.kind)
+  ) {
+    throw new RangeError(shape.notState);
   }
-  for (const key of ['step', 'totalSteps', 'stepsPerEpoch', 'patienceCounter']) {
+  for (const key of shape.numbers) {
     if (typeof json[key] !== 'number') throw new RangeError(`Checkpoint state lacks "${key}"`);
   }
-  for (const key of ['position', 'seeds', 'schedule', 'pendingLog', 'summary', 'config']) {
+  for (const key of shape.objects) {
     if (typeof json[key] !== 'object' || json[key] === null) {
       throw new RangeError(`Checkpoint state lacks "${key}"`);
     }
   }
+  return json;
+}
+
+/** Reads a stored state back, checking the fields a resume relies on. */
+export function stateFromJson(json: JsonValue): TrainState {
+  const checked = checkStateJson(json, {
+    notState: 'Not a Lumina MLM training checkpoint state (version 1)',
+    numbers: ['step', 'totalSteps', 'stepsPerEpoch', 'patienceCounter'],
+    objects: ['position', 'seeds', 'schedule', 'pendingLog', 'summary', 'config'],
+  });
   // Numbers that JSON cannot hold (Infinity) were written as null and are read as such.
-  return json as unknown as TrainState;
+  return checked as unknown as TrainState;
 }
 
 export function emptyPendingLog(): PendingLog {

@@ -11,6 +11,12 @@ import { patienceVerdict } from './early-stopping.ts';
 import { StepGradients, adamWFor, paramIndex, scalarOf } from './gradients.ts';
 import { mlmObjective } from './mlm-objective.ts';
 import {
+  refuseMixedPrecision,
+  restoreFromCheckpoint,
+  resumedState,
+  trainingWithoutBackend,
+} from './resume.ts';
+import {
   BEST_PREFIX,
   ENCODER_PREFIX,
   buildMlmModel,
@@ -24,7 +30,7 @@ import {
   type RunCheckpoint,
   type RunSinks,
 } from './run-sinks.ts';
-import { learningRateAt, warmupStepsOf } from './schedule.ts';
+import { learningRateAt, scheduleOf, type ScheduleOptions } from './schedule.ts';
 import {
   emptyPendingLog,
   emptySummary,
@@ -107,10 +113,9 @@ export function runLength(
 
 /** The parts of a config a resumed run must share with the one that wrote the checkpoint. */
 function resumeKey(config: TrainConfig): string {
-  const { backend: _backend, ...training } = config.training;
   return JSON.stringify({
     model: config.model,
-    training,
+    training: trainingWithoutBackend(config.training),
     data: { ...config.data, corpus_files: [] },
   });
 }
@@ -148,34 +153,24 @@ export async function runTraining(
   build: BuildObjectiveModel,
 ): Promise<TrainLoopResult> {
   const { data } = options;
-  let config = options.config;
-  let resumed: TrainState | null = null;
-  if (options.resume) {
-    resumed = stateFromJson(options.resume.state);
-    if (resumeKey(resumed.config) !== resumeKey(config)) {
-      throw new RangeError(
-        'The config differs from the checkpoint’s; resume with the run’s own config',
-      );
-    }
-    if (resumed.dataFingerprint !== data.fingerprint) {
-      throw new RangeError(
-        'The training data differs from the checkpoint’s (other corpus, tokenizer or split)',
-      );
-    }
-    config = {
-      ...resumed.config,
-      training: { ...resumed.config.training, backend: config.training.backend },
-    };
-  }
+  const resumed = resumedState(options.resume, {
+    parse: stateFromJson,
+    settingsKeyOf: (state: TrainState) => resumeKey(state.config),
+    settingsKey: resumeKey(options.config),
+    dataFingerprint: data.fingerprint,
+    messages: {
+      settings: 'The config differs from the checkpoint’s; resume with the run’s own config',
+      data: 'The training data differs from the checkpoint’s (other corpus, tokenizer or split)',
+    },
+  });
+  const config: TrainConfig = resumed
+    ? {
+        ...resumed.config,
+        training: { ...resumed.config.training, backend: options.config.training.backend },
+      }
+    : options.config;
   const { training } = config;
-  if (training.mixed_precision !== 'off') {
-    // TF.js 4.22 has no float16 tensor type on any backend (webgpu included), so there is nothing
-    // to train in half precision with; say so before any work starts.
-    throw new RangeError(
-      'training.mixed_precision "fp16": TF.js has no float16 tensors on any backend, so Lumina ' +
-        'trains in float32; set it to "off"',
-    );
-  }
+  refuseMixedPrecision(training);
   if (config.data.seq_len > config.model.max_seq_len) {
     throw new RangeError(
       `seq_len ${config.data.seq_len} exceeds the model's max_seq_len ${config.model.max_seq_len}`,
@@ -187,13 +182,7 @@ export async function runTraining(
     data.train.inputIds.length,
     training,
   );
-  const warmupSteps = warmupStepsOf(training.warmup_steps, training.warmup_ratio, totalSteps);
-  const schedule = {
-    learningRate: training.learning_rate,
-    schedule: training.schedule,
-    warmupSteps,
-    totalSteps,
-  };
+  const schedule = scheduleOf(training, totalSteps);
   const seed = training.seed;
   const model = await build(config, options.resume?.tensors ?? options.initialWeights, seed);
   const { objective, rest } = model;
@@ -209,19 +198,14 @@ export async function runTraining(
           stepsPerEpoch,
           position: { epoch: 0, batch: 0 },
           seeds: { data: config.data.seed, training: seed },
-          schedule: { step: 0, warmupSteps, totalSteps },
+          schedule: { step: 0, warmupSteps: schedule.warmupSteps, totalSteps },
           patienceCounter: 0,
           pendingLog: emptyPendingLog(),
           summary: emptySummary(),
           dataFingerprint: data.fingerprint,
           config,
         };
-    let best: BertWeights | null = null;
-    if (resumed) {
-      optimizer.loadState(rest, resumed.step);
-      const stored = tensorsUnder(rest, BEST_PREFIX);
-      if (stored.size > 0) best = stored;
-    }
+    const best = resumed ? restoreFromCheckpoint(optimizer, rest, resumed.step, BEST_PREFIX) : null;
     return await runLoop({
       options,
       config,
@@ -246,7 +230,7 @@ interface LoopContext {
   state: TrainState;
   best: BertWeights | null;
   microPerEpoch: number;
-  schedule: Parameters<typeof learningRateAt>[1];
+  schedule: ScheduleOptions;
 }
 
 async function runLoop(ctx: LoopContext): Promise<TrainLoopResult> {
