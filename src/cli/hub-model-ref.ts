@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { isHubModelId } from '../core/finetune/hub-base.ts';
 
 /** A model repository on the Hugging Face Hub (or a server with the same URL scheme). */
 export interface HubModelRef {
@@ -12,27 +13,13 @@ export interface HubModelRef {
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 export const DEFAULT_REVISION = 'main';
 
-/** One part of an id: HF's allowed characters, at most 96 of them. */
-const ID_PART = /^[A-Za-z0-9_.-]{1,96}$/;
-
 /**
  * Whether `spec` names a hub repository as `owner/name` with the characters the Hub allows. Like
  * `huggingface_hub`'s validate_repo_id, `--` and `..` are refused; here they would also let an
  * id climb out of the cache folder.
  */
 export function isHubId(spec: string): boolean {
-  const parts = spec.split('/');
-  return (
-    parts.length === 2 &&
-    parts.every(
-      (part) =>
-        ID_PART.test(part) &&
-        !/^[-.]|[-.]$/.test(part) &&
-        !part.includes('--') &&
-        !part.includes('..'),
-    ) &&
-    !spec.endsWith('.git')
-  );
+  return isHubModelId(spec) && !spec.endsWith('.git');
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertEncoder, ForwardOptions } from '../train/bert/encoder.ts';
-import { tokenBatchTensors, type TokenBatch } from '../train/bert/inputs.ts';
+import { forwardTokenBatch } from '../train/bert/forward-batch.ts';
+import type { TokenBatch } from '../train/bert/inputs.ts';
 import { l2NormalizeRows } from './losses/similarity.ts';
 
 export type PoolingMode = 'mean' | 'cls';
@@ -51,13 +52,7 @@ export function embedBatch(
   forward: ForwardOptions = {},
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const inputs = tokenBatchTensors(batch);
-    const hidden = encoder.forward(
-      inputs.inputIds,
-      inputs.attentionMask,
-      inputs.tokenTypeIds,
-      forward,
-    );
-    return poolHiddenStates(hidden, inputs.attentionMask, pooling);
+    const { hidden, attentionMask } = forwardTokenBatch(encoder, batch, forward);
+    return poolHiddenStates(hidden, attentionMask, pooling);
   });
 }

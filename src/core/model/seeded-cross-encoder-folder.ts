@@ -1,12 +1,14 @@
-import { throwIfAborted } from '../abort.ts';
-import { ProgressReporter } from '../progress.ts';
 import type { JsonValue } from '../types.ts';
 import { bertConfigToJson, parseBertConfig, type BertConfig } from './bert-config.ts';
-import { initBertWeights, type BertWeights } from './init.ts';
-import { exportBertOnnx } from './onnx/bert-onnx.ts';
-import { encodeSafetensors } from './safetensors.ts';
+import type { BertWeights } from './init.ts';
+import {
+  addSeededBertFiles,
+  jsonBytes,
+  parameterCount,
+  startSeededBert,
+} from './seeded-bert-files.ts';
+import type { SeededModelFolderInput } from './seeded-model-folder.ts';
 import { SeededRandom } from './seeded-random.ts';
-import { TOKENIZER_FILES, type SeededModelFolderInput } from './seeded-model-folder.ts';
 
 export interface SeededCrossEncoderInput extends Omit<
   SeededModelFolderInput,
@@ -41,18 +43,12 @@ export async function buildSeededCrossEncoderFolder(
   if (!Number.isInteger(numLabels) || numLabels < 1) {
     throw new RangeError(`numLabels must be a whole number ≥ 1, got ${numLabels}`);
   }
-  if (!input.tokenizerFiles.has('tokenizer.json')) {
-    throw new Error('The tokenizer files must include tokenizer.json');
-  }
-  const progress = new ProgressReporter(input.onProgress);
-  progress.start('Building cross-encoder folder');
-  const initPhase = progress.sub(0, 0.8);
-  const weights = await initBertWeights(config, {
-    seed: input.seed,
-    pooler: true,
-    ...(input.signal ? { signal: input.signal } : {}),
-    onProgress: (event) => initPhase(event.fraction, 1, event.message),
-  });
+  const { progress, weights } = await startSeededBert(
+    input,
+    config,
+    'Building cross-encoder folder',
+    true,
+  );
   // HF's _init_weights: normal(0, initializer_range) for the linear weight, zero bias.
   const head = new Float32Array(numLabels * config.hiddenSize);
   const random = new SeededRandom(input.seed, 'classifier.weight');
@@ -67,7 +63,7 @@ export async function buildSeededCrossEncoderFolder(
     shape: [numLabels],
     data: new Float32Array(numLabels),
   });
-  const parameters = [...weights.values()].reduce((sum, tensor) => sum + tensor.data.length, 0);
+  const parameters = parameterCount(weights);
   const description = `Seeded random BERT cross-encoder weights (seed ${input.seed}) written by Lumina; its scores are meaningless`;
 
   const files = new Map<string, Uint8Array>();
@@ -83,11 +79,6 @@ export async function buildSeededCrossEncoderFolder(
       lumina_seed: input.seed,
     } as JsonValue),
   );
-  for (const name of TOKENIZER_FILES) {
-    const bytes = input.tokenizerFiles.get(name);
-    if (bytes) files.set(name, bytes);
-  }
-  throwIfAborted(input.signal);
   // BertForSequenceClassification keeps the encoder under `bert.`; the head is at the top level.
   const stateDict: BertWeights = new Map(
     [...weights].map(([name, tensor]) => [
@@ -95,25 +86,13 @@ export async function buildSeededCrossEncoderFolder(
       tensor,
     ]),
   );
-  files.set(
-    'model.safetensors',
-    encodeSafetensors(stateDict, { format: 'pt', producer: 'lumina', seed: String(input.seed) }),
-  );
-  progress.update(0.9, 1, 'model.safetensors');
-  throwIfAborted(input.signal);
-  files.set(
-    'onnx/model.onnx',
-    exportBertOnnx(config, weights, {
-      producerVersion: input.producerVersion ?? '0',
-      docString: description,
-      metadata: { seed: String(input.seed) },
-      classifier: { numLabels },
-    }),
-  );
+  addSeededBertFiles(files, input, progress, {
+    config,
+    weights,
+    stateDict,
+    description,
+    onnx: { classifier: { numLabels } },
+  });
   progress.finish('Cross-encoder folder ready');
   return { config, numLabels, weights, parameters, files };
-}
-
-function jsonBytes(value: JsonValue): Uint8Array {
-  return new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -1,31 +1,22 @@
-import { throwIfAborted } from '../abort.ts';
-import { ProgressReporter, type ProgressCallback } from '../progress.ts';
 import type { JsonValue } from '../types.ts';
 import { bertConfigToJson, parseBertConfig, type BertConfig } from './bert-config.ts';
-import { initBertWeights } from './init.ts';
-import { exportBertOnnx } from './onnx/bert-onnx.ts';
-import { encodeSafetensors } from './safetensors.ts';
+import {
+  addSeededBertFiles,
+  jsonBytes,
+  parameterCount,
+  startSeededBert,
+  TOKENIZER_FILES,
+  type SeededBertSource,
+} from './seeded-bert-files.ts';
 import { sentenceTransformersFiles } from './sentence-transformers.ts';
 
-/** Tokenizer files a model folder carries when the source has them. */
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'vocab.txt',
-] as const;
+export { TOKENIZER_FILES };
 
-export interface SeededModelFolderInput {
+export interface SeededModelFolderInput extends SeededBertSource {
   /** The parsed HF `config.json`; unknown fields are kept in the written config. */
   configJson: unknown;
-  seed: number;
-  /** Tokenizer files by name (see {@link TOKENIZER_FILES}), copied byte for byte. */
-  tokenizerFiles: ReadonlyMap<string, Uint8Array>;
   pooler?: boolean;
   maxSeqLength?: number;
-  producerVersion?: string;
-  signal?: AbortSignal;
-  onProgress?: ProgressCallback;
 }
 
 export interface ModelFolder {
@@ -44,42 +35,22 @@ const DROPPED_CONFIG_FIELDS = ['_name_or_path', 'transformers_version'];
  */
 export async function buildSeededModelFolder(input: SeededModelFolderInput): Promise<ModelFolder> {
   const config = parseBertConfig(input.configJson);
-  if (!input.tokenizerFiles.has('tokenizer.json')) {
-    throw new Error('The tokenizer files must include tokenizer.json');
-  }
-  const progress = new ProgressReporter(input.onProgress);
-  progress.start('Building model folder');
-  const initPhase = progress.sub(0, 0.8);
-  const weights = await initBertWeights(config, {
-    seed: input.seed,
-    pooler: input.pooler ?? true,
-    ...(input.signal ? { signal: input.signal } : {}),
-    onProgress: (event) => initPhase(event.fraction, 1, event.message),
-  });
-  const parameters = [...weights.values()].reduce((sum, tensor) => sum + tensor.data.length, 0);
-  const description = `Seeded random BERT weights (seed ${input.seed}) written by Lumina`;
+  const { progress, weights } = await startSeededBert(
+    input,
+    config,
+    'Building model folder',
+    input.pooler ?? true,
+  );
+  const parameters = parameterCount(weights);
 
   const files = new Map<string, Uint8Array>();
   files.set('config.json', jsonBytes(configFile(input.configJson, config)));
-  for (const name of TOKENIZER_FILES) {
-    const bytes = input.tokenizerFiles.get(name);
-    if (bytes) files.set(name, bytes);
-  }
-  throwIfAborted(input.signal);
-  files.set(
-    'model.safetensors',
-    encodeSafetensors(weights, { format: 'pt', producer: 'lumina', seed: String(input.seed) }),
-  );
-  progress.update(0.9, 1, 'model.safetensors');
-  throwIfAborted(input.signal);
-  files.set(
-    'onnx/model.onnx',
-    exportBertOnnx(config, weights, {
-      producerVersion: input.producerVersion ?? '0',
-      docString: description,
-      metadata: { seed: String(input.seed) },
-    }),
-  );
+  addSeededBertFiles(files, input, progress, {
+    config,
+    weights,
+    stateDict: weights,
+    description: `Seeded random BERT weights (seed ${input.seed}) written by Lumina`,
+  });
   for (const [path, json] of sentenceTransformersFiles(config, {
     ...(input.maxSeqLength ? { maxSeqLength: input.maxSeqLength } : {}),
   })) {
@@ -94,8 +65,4 @@ function configFile(source: unknown, config: BertConfig): JsonValue {
     ([key]) => !DROPPED_CONFIG_FIELDS.includes(key),
   );
   return { ...Object.fromEntries(kept), ...bertConfigToJson(config) };
-}
-
-function jsonBytes(value: JsonValue): Uint8Array {
-  return new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -1,27 +1,22 @@
 import type { Float32Tensor } from '../init.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import { encodeOnnxModel, OnnxDataType, type OnnxValueInfo } from '../onnx/onnx-proto.ts';
+import * as transformer from '../onnx/transformer-graph.ts';
 import { gpt2HeadSize, type Gpt2Config } from './gpt2-config.ts';
 import { gpt2TensorSpecs, type Gpt2Weights } from './gpt2-weights.ts';
 
 /** Opset 17: LayerNormalization and LessOrEqual are standard ops there. */
 export const GPT2_ONNX_OPSET = 17;
-const IR_VERSION = 8;
-/** HF adds finfo(float32).min to masked scores; a fully masked row then stays finite (uniform). */
-const MASKED_SCORE = -3.4028234663852886e38;
 /** `TensorProto.BOOL`, the type Cast produces for the mask. */
 const BOOL = 9;
 
-export interface Gpt2OnnxOptions {
+export interface Gpt2OnnxOptions extends transformer.TransformerOnnxHeader {
   /**
    * Adds `past_key_values.N.key/value` inputs and `present.N.key/value` outputs, the layout
    * transformers.js feeds back between generation steps. Without it every step reruns the
    * whole sequence (same logits, slower).
    */
   kvCache?: boolean;
-  producerVersion?: string;
-  docString?: string;
-  metadata?: Record<string, string>;
 }
 
 /** Graph input/output names for one layer's cache. */
@@ -51,7 +46,7 @@ export function exportGpt2Onnx(
   weights: Gpt2Weights,
   options: Gpt2OnnxOptions = {},
 ): Uint8Array {
-  checkWeights(config, weights);
+  transformer.checkTensorShapes(gpt2TensorSpecs(config), weights, false);
   const kvCache = options.kvCache ?? true;
   const g = new GraphBuilder();
   const added = new Set<string>();
@@ -67,16 +62,7 @@ export function exportGpt2Onnx(
       g.op('MatMul', scope, [input, weight(`${prefix}.weight`)]),
       weight(`${prefix}.bias`),
     ]);
-  const layerNorm = (scope: string, prefix: string, input: string): string =>
-    g.op(
-      'LayerNormalization',
-      scope,
-      [input, weight(`${prefix}.weight`), weight(`${prefix}.bias`)],
-      [
-        { name: 'axis', type: 'int', value: -1 },
-        { name: 'epsilon', type: 'float', value: config.layerNormEpsilon },
-      ],
-    );
+  const layerNorm = transformer.layerNormBuilder(g, weight, config.layerNormEpsilon);
   const shapeAt = (scope: string, input: string, axis: number): string =>
     g.op(
       'Shape',
@@ -89,7 +75,6 @@ export function exportGpt2Onnx(
     );
   const scalarOf = (scope: string, oneElement: string): string =>
     g.op('Squeeze', scope, [oneElement, g.int64s([0])]);
-  const perm = (values: number[]) => [{ name: 'perm', type: 'ints' as const, value: values }];
 
   let hidden = g.op('Add', '/embeddings', [
     g.op('Gather', '/embeddings/wte', [weight('transformer.wte.weight'), 'input_ids']),
@@ -116,7 +101,7 @@ export function exportGpt2Onnx(
   const maskBias = g.op('Where', '/mask', [
     g.op('And', '/mask', [causal, notPadding]),
     g.scalar(0),
-    g.scalar(MASKED_SCORE),
+    g.scalar(transformer.MASKED_SCORE),
   ]);
 
   const d = config.nEmbd;
@@ -128,6 +113,7 @@ export function exportGpt2Onnx(
   const lastAxis = g.int64s([2]);
   const geluScale = g.scalar(Math.sqrt(2 / Math.PI));
 
+  const attention = { maskBias, scale, mergeHeads };
   for (let i = 0; i < config.nLayer; i++) {
     const prefix = `transformer.h.${i}`;
     const attn = `/h.${i}/attn`;
@@ -146,7 +132,7 @@ export function exportGpt2Onnx(
             splitHeads,
           ]),
         ],
-        perm([0, 2, 1, 3]),
+        transformer.perm([0, 2, 1, 3]),
       );
     const names = cacheNames(i);
     let key = headsOf(1);
@@ -156,20 +142,10 @@ export function exportGpt2Onnx(
       key = g.op('Concat', attn, [names.pastKey, key], axis, names.presentKey);
       value = g.op('Concat', attn, [names.pastValue, value], axis, names.presentValue);
     }
-    const scores = g.op('Div', attn, [
-      g.op('MatMul', attn, [headsOf(0), g.op('Transpose', attn, [key], perm([0, 1, 3, 2]))]),
-      scale,
-    ]);
-    const probs = g.op(
-      'Softmax',
-      attn,
-      [g.op('Add', attn, [scores, maskBias])],
-      [{ name: 'axis', type: 'int', value: -1 }],
-    );
-    const context = g.op('Reshape', attn, [
-      g.op('Transpose', attn, [g.op('MatMul', attn, [probs, value])], perm([0, 2, 1, 3])),
-      mergeHeads,
-    ]);
+    // Query before the key's transpose keeps the node order (and names) of the file.
+    const query = headsOf(0);
+    const keyT = g.op('Transpose', attn, [key], transformer.perm([0, 1, 3, 2]));
+    const context = transformer.attentionContext(g, attn, attention, { query, keyT, value });
     hidden = g.op('Add', attn, [hidden, conv1d(attn, `${prefix}.attn.c_proj`, context)]);
 
     // gelu_new (GPT-2's tanh approximation): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
@@ -194,7 +170,7 @@ export function exportGpt2Onnx(
   const final = layerNorm('/ln_f', 'transformer.ln_f', hidden);
   // A runtime Transpose of the (possibly tied) embedding keeps one copy of it in the file.
   const head = config.tieWordEmbeddings ? 'transformer.wte.weight' : 'lm_head.weight';
-  const headT = g.op('Transpose', '/lm_head', [weight(head)], perm([1, 0]));
+  const headT = g.op('Transpose', '/lm_head', [weight(head)], transformer.perm([1, 0]));
   g.op('MatMul', '/lm_head', [final, headT], [], 'logits');
 
   const tokens = ['batch_size', 'sequence_length'];
@@ -229,26 +205,13 @@ export function exportGpt2Onnx(
       );
     }
   }
-  return encodeOnnxModel({
-    irVersion: IR_VERSION,
-    opsetImports: [{ domain: '', version: GPT2_ONNX_OPSET }],
-    producerName: 'lumina',
-    producerVersion: options.producerVersion ?? '0',
-    ...(options.docString ? { docString: options.docString } : {}),
-    ...(options.metadata ? { metadata: options.metadata } : {}),
-    graph: { name: 'gpt2_lm', nodes: g.nodes, initializers: g.initializers, inputs, outputs },
-  });
-}
-
-function checkWeights(config: Gpt2Config, weights: Gpt2Weights): void {
-  for (const spec of gpt2TensorSpecs(config)) {
-    const tensor = weights.get(spec.name);
-    if (!tensor) throw new Error(`Missing weight "${spec.name}"`);
-    if (tensor.shape.join() !== spec.shape.join()) {
-      throw new Error(
-        `Weight "${spec.name}" has shape [${tensor.shape.join(', ')}], ` +
-          `config needs [${spec.shape.join(', ')}]`,
-      );
-    }
-  }
+  return encodeOnnxModel(
+    transformer.transformerOnnxModel(GPT2_ONNX_OPSET, options, {
+      name: 'gpt2_lm',
+      nodes: g.nodes,
+      initializers: g.initializers,
+      inputs,
+      outputs,
+    }),
+  );
 }

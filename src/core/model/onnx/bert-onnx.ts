@@ -3,18 +3,12 @@ import { bertTensorSpecs } from '../bert-tensors.ts';
 import type { Float32Tensor } from '../init.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import { encodeOnnxModel, OnnxDataType, type OnnxValueInfo } from './onnx-proto.ts';
+import * as transformer from './transformer-graph.ts';
 
 /** Opset 17 is the first with LayerNormalization, which keeps the graph small and exact. */
 export const BERT_ONNX_OPSET = 17;
-/** IR version 8 is what ONNX 1.12–1.13 write for opset 17; every current runtime reads it. */
-const IR_VERSION = 8;
-/** HF adds finfo(float32).min to masked attention scores; the same constant keeps parity. */
-const MASKED_SCORE = -3.4028234663852886e38;
 
-export interface BertOnnxOptions {
-  producerVersion?: string;
-  docString?: string;
-  metadata?: Record<string, string>;
+export interface BertOnnxOptions extends transformer.TransformerOnnxHeader {
   /**
    * Export BertForSequenceClassification instead: the pooler (tanh dense on [CLS]) and
    * `classifier.weight/bias` on top, with `logits` [batch_size, numLabels] as the only output.
@@ -51,17 +45,7 @@ export function exportBertOnnx(
     const product = g.op('MatMul', scope, [input, transposed]);
     return g.op('Add', scope, [product, weight(`${prefix}.bias`)]);
   };
-  const layerNorm = (scope: string, prefix: string, input: string, output?: string): string =>
-    g.op(
-      'LayerNormalization',
-      scope,
-      [input, weight(`${prefix}.weight`), weight(`${prefix}.bias`)],
-      [
-        { name: 'axis', type: 'int', value: -1 },
-        { name: 'epsilon', type: 'float', value: config.layerNormEps },
-      ],
-      output,
-    );
+  const layerNorm = transformer.layerNormBuilder(g, weight, config.layerNormEps);
 
   // Embeddings: word + absolute position (rows 0..seq-1) + token type, then LayerNorm.
   const words = g.op('Gather', '/embeddings/word', [
@@ -102,16 +86,16 @@ export function exportBertOnnx(
   );
   const mask4d = g.op('Unsqueeze', '/mask', [maskFloat, g.int64s([1, 2])]);
   const inverted = g.op('Sub', '/mask', [g.scalar(1), mask4d]);
-  const maskBias = g.op('Mul', '/mask', [inverted, g.scalar(MASKED_SCORE)]);
+  const maskBias = g.op('Mul', '/mask', [inverted, g.scalar(transformer.MASKED_SCORE)]);
 
   const heads = config.numAttentionHeads;
   const size = headSize(config);
   const splitHeads = g.int64s([0, 0, heads, size]);
   const mergeHeads = g.int64s([0, 0, config.hiddenSize]);
-  const perm = (values: number[]) => [{ name: 'perm', type: 'ints' as const, value: values }];
   const scale = g.scalar(Math.sqrt(size));
   const sqrt2 = g.scalar(Math.SQRT2);
 
+  const attention = { maskBias, scale, mergeHeads };
   for (let i = 0; i < config.numHiddenLayers; i++) {
     const prefix = `encoder.layer.${i}`;
     const scope = `/encoder/layer.${i}`;
@@ -120,31 +104,21 @@ export function exportBertOnnx(
       'Transpose',
       attn,
       [g.op('Reshape', attn, [linear(attn, `${prefix}.attention.self.query`, hidden), splitHeads])],
-      perm([0, 2, 1, 3]),
+      transformer.perm([0, 2, 1, 3]),
     );
     const keyT = g.op(
       'Transpose',
       attn,
       [g.op('Reshape', attn, [linear(attn, `${prefix}.attention.self.key`, hidden), splitHeads])],
-      perm([0, 2, 3, 1]),
+      transformer.perm([0, 2, 3, 1]),
     );
     const value = g.op(
       'Transpose',
       attn,
       [g.op('Reshape', attn, [linear(attn, `${prefix}.attention.self.value`, hidden), splitHeads])],
-      perm([0, 2, 1, 3]),
+      transformer.perm([0, 2, 1, 3]),
     );
-    const scores = g.op('Div', attn, [g.op('MatMul', attn, [query, keyT]), scale]);
-    const probs = g.op(
-      'Softmax',
-      attn,
-      [g.op('Add', attn, [scores, maskBias])],
-      [{ name: 'axis', type: 'int', value: -1 }],
-    );
-    const context = g.op('Reshape', attn, [
-      g.op('Transpose', attn, [g.op('MatMul', attn, [probs, value])], perm([0, 2, 1, 3])),
-      mergeHeads,
-    ]);
+    const context = transformer.attentionContext(g, attn, attention, { query, keyT, value });
 
     const attnOut = `${scope}/attention/output`;
     const projected = linear(attnOut, `${prefix}.attention.output.dense`, context);
@@ -183,14 +157,8 @@ export function exportBertOnnx(
     elemType: OnnxDataType.INT64,
     shape: tokens,
   });
-  return encodeOnnxModel({
-    irVersion: IR_VERSION,
-    opsetImports: [{ domain: '', version: BERT_ONNX_OPSET }],
-    producerName: 'lumina',
-    producerVersion: options.producerVersion ?? '0',
-    ...(options.docString ? { docString: options.docString } : {}),
-    ...(options.metadata ? { metadata: options.metadata } : {}),
-    graph: {
+  return encodeOnnxModel(
+    transformer.transformerOnnxModel(BERT_ONNX_OPSET, options, {
       name: 'bert_encoder',
       nodes: g.nodes,
       initializers: g.initializers,
@@ -205,8 +173,8 @@ export function exportBertOnnx(
                 shape: [...tokens, config.hiddenSize],
               },
             ],
-    },
-  });
+    }),
+  );
 }
 
 /**
@@ -252,18 +220,7 @@ function checkWeights(
       { name: 'classifier.bias', shape: [classifier.numLabels], init: 'zeros' },
     );
   }
-  for (const spec of specs) {
-    const tensor = weights.get(spec.name);
-    if (!tensor) throw new Error(`Missing weight "${spec.name}"`);
-    if (tensor.dtype !== 'F32')
-      throw new Error(`Weight "${spec.name}" must be F32, is ${tensor.dtype}`);
-    if (tensor.shape.join() !== spec.shape.join()) {
-      throw new Error(
-        `Weight "${spec.name}" has shape [${tensor.shape.join(', ')}], ` +
-          `config needs [${spec.shape.join(', ')}]`,
-      );
-    }
-  }
+  transformer.checkTensorShapes(specs, weights, true);
 }
 
 function transpose(data: Float32Array, rows: number, cols: number): Float32Array {

@@ -45,7 +45,7 @@ export interface TrainingDataPacking<Tok> {
 export async function prepareTrainingData<Tok extends { encode(text: string): number[] }>(
   texts: TextSource,
   tokenizer: Tok,
-  data: Pick<DataSection, 'seq_len' | 'max_samples' | 'split' | 'seed'>,
+  data: PrepareDataSection,
   packing: TrainingDataPacking<Tok>,
   controls: PrepareMlmDataControls = {},
 ): Promise<MlmData> {
@@ -91,18 +91,26 @@ export async function prepareTrainingData<Tok extends { encode(text: string): nu
   };
 }
 
-/** Tokenises texts into MLM sequences ([CLS] … [SEP] chunks), see {@link prepareTrainingData}. */
-export function prepareMlmData(
+/** The `data` config fields that preparing reads. */
+export type PrepareDataSection = Pick<DataSection, 'seq_len' | 'max_samples' | 'split' | 'seed'>;
+
+export type PrepareData<Tok> = (
   texts: TextSource,
-  tokenizer: MlmTokenizer,
-  data: Pick<DataSection, 'seq_len' | 'max_samples' | 'split' | 'seed'>,
-  controls: PrepareMlmDataControls = {},
-): Promise<MlmData> {
-  return prepareTrainingData(
-    texts,
-    tokenizer,
-    data,
-    { pack: chunkDocuments, unit: 'sequences' },
-    controls,
-  );
+  tokenizer: Tok,
+  data: PrepareDataSection,
+  controls?: PrepareMlmDataControls,
+) => Promise<MlmData>;
+
+/** {@link prepareTrainingData} with its packing fixed: one per kind of training data. */
+export function trainingDataPreparer<Tok extends { encode(text: string): number[] }>(
+  packing: TrainingDataPacking<Tok>,
+): PrepareData<Tok> {
+  return (texts, tokenizer, data, controls = {}) =>
+    prepareTrainingData(texts, tokenizer, data, packing, controls);
 }
+
+/** Tokenises texts into MLM sequences ([CLS] … [SEP] chunks), see {@link prepareTrainingData}. */
+export const prepareMlmData = trainingDataPreparer<MlmTokenizer>({
+  pack: chunkDocuments,
+  unit: 'sequences',
+});

@@ -1,11 +1,5 @@
 import { Tokenizer } from '@huggingface/tokenizers';
-import type { DataSection } from '../config/types.ts';
-import {
-  prepareTrainingData,
-  type MlmData,
-  type PrepareMlmDataControls,
-  type TextSource,
-} from '../data/prepare.ts';
+import { trainingDataPreparer } from '../data/prepare.ts';
 import type { SequenceSet } from '../data/sequences.ts';
 
 /** What causal-LM training needs from a tokenizer. */
@@ -120,19 +114,9 @@ export function causalBlocks(
 
 /**
  * Tokenises texts into causal-LM blocks ({@link causalBlocks}). As for MLM, the split is drawn per
- * text before concatenation, see {@link prepareTrainingData}.
+ * text before concatenation, see `prepareTrainingData` (data/prepare.ts).
  */
-export function prepareCausalLmData(
-  texts: TextSource,
-  tokenizer: CausalTokenizer,
-  data: Pick<DataSection, 'seq_len' | 'max_samples' | 'split' | 'seed'>,
-  controls: PrepareMlmDataControls = {},
-): Promise<MlmData> {
-  return prepareTrainingData(
-    texts,
-    tokenizer,
-    data,
-    { pack: causalBlocks, unit: 'blocks' },
-    controls,
-  );
-}
+export const prepareCausalLmData = trainingDataPreparer<CausalTokenizer>({
+  pack: causalBlocks,
+  unit: 'blocks',
+});

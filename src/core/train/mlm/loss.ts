@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BertEncoder, ForwardOptions } from '../bert/encoder.ts';
-import { tokenBatchTensors } from '../bert/inputs.ts';
+import { forwardTokenBatch } from '../bert/forward-batch.ts';
 import type { MlmHead } from './head.ts';
 import { IGNORE_LABEL } from './masking.ts';
 
@@ -46,13 +46,7 @@ export function mlmLogits(
   options: ForwardOptions = {},
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const inputs = tokenBatchTensors(batch);
-    const hidden = encoder.forward(
-      inputs.inputIds,
-      inputs.attentionMask,
-      inputs.tokenTypeIds,
-      options,
-    );
+    const { hidden } = forwardTokenBatch(encoder, batch, options);
     const rows = hidden.reshape([-1, encoder.config.hiddenSize]) as tf.Tensor2D;
     return head.logits(tf.gather(rows, tf.tensor1d(positions, 'int32')));
   });
