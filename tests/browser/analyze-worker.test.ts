@@ -10,6 +10,7 @@ import {
   type EmbeddingBlockRecord,
 } from '../../src/core/store/index.ts';
 import { analyzeClient } from '../../src/lib/clients.ts';
+import { deleteStoredDatasets } from './store-helpers.ts';
 
 const DIMS = 384;
 const TOPICS = 10;
@@ -87,9 +88,7 @@ describe('analyze worker', () => {
 
   afterAll(async () => {
     analyzeClient.terminate();
-    const store = await openStore();
-    await store.deleteDataset(datasetId);
-    store.close();
+    await deleteStoredDatasets(datasetId);
   });
 
   it('clusters the set into its topics, labels them and saves the result', async () => {

@@ -1,10 +1,5 @@
 import * as Comlink from 'comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import minilmConfigText from '../../../shared/models/all-MiniLM-L6-v2/config.json?raw';
-import specialTokensMap from '../../../shared/models/all-MiniLM-L6-v2/special_tokens_map.json?raw';
-import tokenizerConfig from '../../../shared/models/all-MiniLM-L6-v2/tokenizer_config.json?raw';
-import tokenizerJson from '../../../shared/models/all-MiniLM-L6-v2/tokenizer.json?raw';
-import vocabTxt from '../../../shared/models/all-MiniLM-L6-v2/vocab.txt?raw';
 import type { EmbeddingOptions, TextKind } from '../../src/core/embed/runtime/index.ts';
 import { buildSeededModelFolder, type ModelFolder } from '../../src/core/model/index.ts';
 import { decodeSafetensors, tensorToFloat32 } from '../../src/core/model/safetensors.ts';
@@ -18,6 +13,13 @@ import {
   type HiddenStates,
   type ReferenceTensor,
 } from '../support/reference-bert.ts';
+import {
+  minilmConfigJson,
+  minilmTokenizerConfigText,
+  minilmTokenizerFiles,
+  minilmTokenizerText,
+  tinyBertConfigJson,
+} from './minilm-helpers.ts';
 
 /**
  * transformers.js in the real embed worker, on the model folder Lumina writes, against the plain
@@ -36,23 +38,11 @@ const texts = [
   'Short query about cell biology',
 ];
 
-const encoder = new TextEncoder();
-const tokenizerFiles = new Map<string, Uint8Array>([
-  ['tokenizer.json', encoder.encode(tokenizerJson)],
-  ['tokenizer_config.json', encoder.encode(tokenizerConfig)],
-  ['special_tokens_map.json', encoder.encode(specialTokensMap)],
-  ['vocab.txt', encoder.encode(vocabTxt)],
-]);
-const minilmConfig = JSON.parse(minilmConfigText) as Record<string, unknown>;
-const tinyConfig = {
-  ...minilmConfig,
-  num_hidden_layers: 2,
-  hidden_size: 32,
-  num_attention_heads: 4,
-  intermediate_size: 64,
-};
 /** Lumina's own tokenizer wrapper: an independent check of the ids the worker feeds the model. */
-const luminaTokenizer = loadTokenizer(JSON.parse(tokenizerJson), JSON.parse(tokenizerConfig));
+const luminaTokenizer = loadTokenizer(
+  JSON.parse(minilmTokenizerText),
+  JSON.parse(minilmTokenizerConfigText),
+);
 
 interface Seeded {
   folder: ModelFolder;
@@ -60,7 +50,11 @@ interface Seeded {
 }
 
 async function seededModel(configJson: unknown, seed: number): Promise<Seeded> {
-  const folder = await buildSeededModelFolder({ configJson, seed, tokenizerFiles });
+  const folder = await buildSeededModelFolder({
+    configJson,
+    seed,
+    tokenizerFiles: minilmTokenizerFiles(),
+  });
   const safetensors = folder.files.get('model.safetensors');
   if (!safetensors) throw new Error('no model.safetensors');
   const weights = new Map<string, ReferenceTensor>();
@@ -173,7 +167,7 @@ let minilmPromise: Promise<Seeded> | null = null;
 
 /** Architecture-identical to all-MiniLM-L6-v2 (22.7M parameters), built once for both devices. */
 function minilmShaped(): Promise<Seeded> {
-  minilmPromise ??= seededModel(minilmConfig, 11).then(({ folder, weights }) => {
+  minilmPromise ??= seededModel(minilmConfigJson, 11).then(({ folder, weights }) => {
     // The worker only needs the ONNX side; the reference keeps the decoded weights.
     const files = new Map(folder.files);
     files.delete('model.safetensors');
@@ -186,7 +180,7 @@ describe('embed worker on a Lumina-written model folder', () => {
   let tiny: Seeded;
 
   beforeAll(async () => {
-    tiny = await seededModel(tinyConfig, 7);
+    tiny = await seededModel(tinyBertConfigJson, 7);
   });
   afterAll(() => embedClient.terminate());
 

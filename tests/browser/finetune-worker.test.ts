@@ -2,7 +2,6 @@ import * as Comlink from 'comlink';
 import { beforeAll, describe, expect, it } from 'vitest';
 import stsTrain from '../../../shared/datasets/stsb/sts-train.csv?raw';
 import stsDev from '../../../shared/datasets/stsb/sts-dev.csv?raw';
-import minilmTokenizer from '../../../shared/models/all-MiniLM-L6-v2/tokenizer.json?raw';
 import {
   fineTunePreset,
   presetTraining,
@@ -17,6 +16,8 @@ import { openStore } from '../../src/core/store/index.ts';
 import type { MetricRow } from '../../src/core/store/index.ts';
 import type { TrainBackend } from '../../src/core/train/config/index.ts';
 import { trainClient } from '../../src/lib/clients.ts';
+import { tinyBaseConfigJson } from '../support/tiny-base.ts';
+import { minilmTokenizerFiles, minilmTokenizerText } from './minilm-helpers.ts';
 
 /**
  * Sentence-embedding fine-tuning in the real train worker, as the Fine-tune view runs it: a
@@ -30,16 +31,9 @@ let dev: PairExample[];
 
 beforeAll(async () => {
   const folder = await buildSeededModelFolder({
-    configJson: {
-      vocab_size: 30522,
-      hidden_size: 32,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      intermediate_size: 64,
-      max_position_embeddings: 64,
-    },
+    configJson: tinyBaseConfigJson,
     seed: 13,
-    tokenizerFiles: new Map([['tokenizer.json', new TextEncoder().encode(minilmTokenizer)]]),
+    tokenizerFiles: minilmTokenizerFiles(['tokenizer.json']),
   });
   base = {
     config: JSON.parse(new TextDecoder().decode(folder.files.get('config.json'))) as Record<
@@ -47,7 +41,7 @@ beforeAll(async () => {
       unknown
     >,
     safetensors: folder.files.get('model.safetensors') as Uint8Array,
-    tokenizer: JSON.parse(minilmTokenizer) as unknown,
+    tokenizer: JSON.parse(minilmTokenizerText) as unknown,
   };
   train = (await readScoredPairs(stsTrain, { file: 'sts-train.csv' })).examples.slice(0, 32);
   dev = (await readScoredPairs(stsDev, { file: 'sts-dev.csv' })).examples.slice(0, 24);

@@ -10,6 +10,7 @@ import {
 } from '../../src/core/store/index.ts';
 import { indexClient } from '../../src/lib/clients.ts';
 import { mulberry32 as seededRandom } from '../../src/core/prepare/index.ts';
+import { deleteStoredDatasets } from './store-helpers.ts';
 
 const DIMS = 384;
 const CHUNKS = 3000;
@@ -76,9 +77,7 @@ describe('index worker', () => {
 
   afterAll(async () => {
     indexClient.terminate();
-    const store = await openStore();
-    await store.deleteDataset(datasetId);
-    store.close();
+    await deleteStoredDatasets(datasetId);
   });
 
   function bruteForce(query: Float32Array, k: number): { chunkId: string; score: number }[] {

@@ -3,15 +3,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../../src/core/progress.ts';
 import { openStore } from '../../src/core/store/index.ts';
 import { prepareClient } from '../../src/lib/clients.ts';
+import { deleteStoredDatasets } from './store-helpers.ts';
 
 /** The real prepare worker, as the app starts it, against the app's real IndexedDB. */
 describe('prepare worker', () => {
   const names: string[] = [];
   afterAll(async () => {
     prepareClient.terminate();
-    const store = await openStore();
-    for (const id of names) await store.deleteDataset(id);
-    store.close();
+    await deleteStoredDatasets(...names);
   });
 
   async function dataset(name: string): Promise<string> {

@@ -1,10 +1,6 @@
 import * as Comlink from 'comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import minilmConfigText from '../../../shared/models/all-MiniLM-L6-v2/config.json?raw';
-import tokenizerConfig from '../../../shared/models/all-MiniLM-L6-v2/tokenizer_config.json?raw';
-import tokenizerJson from '../../../shared/models/all-MiniLM-L6-v2/tokenizer.json?raw';
 import type { BertWeights } from '../../src/core/model/index.ts';
-import { decodeSafetensors, tensorToFloat32 } from '../../src/core/model/safetensors.ts';
 import {
   buildSeededCrossEncoderFolder,
   type CrossEncoderFolder,
@@ -15,7 +11,17 @@ import { openStore } from '../../src/core/store/index.ts';
 import { loadTokenizer } from '../../src/core/tokenizer/index.ts';
 import { indexClient } from '../../src/lib/clients.ts';
 import type { AskOptions } from '../../workers/index.worker.ts';
-import { referenceBertForward } from '../support/reference-bert.ts';
+import {
+  crossEncoderWeights,
+  referenceCrossEncoderLogit,
+} from '../support/reference-cross-encoder.ts';
+import {
+  minilmTokenizerConfigText,
+  minilmTokenizerFiles,
+  minilmTokenizerText,
+  tinyBertConfigJson,
+} from './minilm-helpers.ts';
+import { deleteStoredDatasets } from './store-helpers.ts';
 
 /**
  * The real index worker re-ranks Ask's retrieval with a seeded cross-encoder folder written here:
@@ -36,39 +42,22 @@ const PASSAGES = [
   'Glaciers carve valleys over thousands of years.',
 ];
 
-const encoder = new TextEncoder();
-const tokenizer = loadTokenizer(JSON.parse(tokenizerJson), JSON.parse(tokenizerConfig));
+const tokenizer = loadTokenizer(
+  JSON.parse(minilmTokenizerText),
+  JSON.parse(minilmTokenizerConfigText),
+);
 let folder: CrossEncoderFolder;
 let weights: BertWeights;
 let datasetId = '';
 
 beforeAll(async () => {
-  const config = JSON.parse(minilmConfigText) as Record<string, unknown>;
   folder = await buildSeededCrossEncoderFolder({
     // A wider init than HF's 0.02 spreads the seeded logits far beyond the float32 error.
-    configJson: {
-      ...config,
-      num_hidden_layers: 2,
-      hidden_size: 32,
-      num_attention_heads: 4,
-      intermediate_size: 64,
-      initializer_range: 0.2,
-    },
+    configJson: { ...tinyBertConfigJson, initializer_range: 0.2 },
     seed: 5,
-    tokenizerFiles: new Map([
-      ['tokenizer.json', encoder.encode(tokenizerJson)],
-      ['tokenizer_config.json', encoder.encode(tokenizerConfig)],
-    ]),
+    tokenizerFiles: minilmTokenizerFiles(['tokenizer.json', 'tokenizer_config.json']),
   });
-  weights = new Map();
-  const file = decodeSafetensors(folder.files.get('model.safetensors') as Uint8Array);
-  for (const [name, tensor] of file.tensors) {
-    weights.set(name.replace(/^bert\./, ''), {
-      dtype: 'F32',
-      shape: [...tensor.shape],
-      data: tensorToFloat32(tensor),
-    });
-  }
+  weights = crossEncoderWeights(folder.files);
 
   const store = await openStore();
   const dataset = await store.createDataset(`rerank worker test ${crypto.randomUUID()}`);
@@ -94,34 +83,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   indexClient.terminate();
-  const store = await openStore();
-  await store.deleteDataset(datasetId);
-  store.close();
+  await deleteStoredDatasets(datasetId);
 });
 
 /** HF's BertForSequenceClassification logit in float64: `[CLS] q [SEP] p [SEP]`, types 0 then 1. */
 function referenceLogit(query: string, passage: string): number {
-  const a = tokenizer.encode(query).ids;
-  const b = tokenizer.encode(passage).ids;
-  const [cls, sep] = [101, 102];
-  const ids = [cls, ...a, sep, ...b, sep];
-  const types = [...Array<number>(a.length + 2).fill(0), ...Array<number>(b.length + 1).fill(1)];
-  const hidden = referenceBertForward(folder.config, weights, {
-    inputIds: [ids],
-    attentionMask: [ids.map(() => 1)],
-    tokenTypeIds: [types],
-  });
-  const h = folder.config.hiddenSize;
-  const first = hidden.data.subarray(0, h);
-  const tensor = (name: string) => (weights.get(name) as { data: Float32Array }).data;
-  const [poolW, poolB] = [tensor('pooler.dense.weight'), tensor('pooler.dense.bias')];
-  const pooled = Array.from({ length: h }, (_, o) => {
-    let sum = poolB[o] as number;
-    for (let i = 0; i < h; i++) sum += (poolW[o * h + i] as number) * (first[i] as number);
-    return Math.tanh(sum);
-  });
-  const [headW, headB] = [tensor('classifier.weight'), tensor('classifier.bias')];
-  return pooled.reduce((sum, v, i) => sum + v * (headW[i] as number), headB[0] as number);
+  return referenceCrossEncoderLogit(folder.config, weights, tokenizer, query, passage);
 }
 
 const OPTIONS: AskOptions = {

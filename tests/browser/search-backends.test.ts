@@ -1,10 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  attachWebGpu,
-  searchBlocksBatch,
-  VectorIndex,
-  type VectorBlock,
-} from '../../src/core/search/index.ts';
+import { attachWebGpu, searchBlocksBatch, VectorIndex } from '../../src/core/search/index.ts';
 import {
   chunkId,
   EMBEDDING_BLOCK_ROWS,
@@ -14,22 +9,8 @@ import {
 } from '../../src/core/store/index.ts';
 import { indexClient } from '../../src/lib/clients.ts';
 import { mulberry32 as seededRandom } from '../../src/core/prepare/index.ts';
-
-function blocksOf(rows: Float32Array[], dims: number): VectorBlock[] {
-  const blocks: VectorBlock[] = [];
-  for (let start = 0; start < rows.length; start += 512) {
-    const slice = rows.slice(start, start + 512);
-    const vectors = new Float32Array(512 * dims);
-    slice.forEach((row, i) => vectors.set(row, i * dims));
-    blocks.push({
-      dims,
-      count: slice.length,
-      vectors,
-      chunkIds: slice.map((_, i) => `c${start + i}`),
-    });
-  }
-  return blocks;
-}
+import { vectorBlocks } from '../support/vector-blocks.ts';
+import { deleteStoredDatasets } from './store-helpers.ts';
 
 function randomRows(
   n: number,
@@ -50,14 +31,14 @@ describe('WebGPU search kernel (SwiftShader here)', () => {
     const dims = 37;
     // Integer vectors: float32 dot products are exact, so GPU and CPU must agree bit for bit.
     const rows = randomRows(2500, dims, random, true);
-    const index = await VectorIndex.build(blocksOf(rows, dims));
+    const index = await VectorIndex.build(vectorBlocks(rows, dims));
     const info = await attachWebGpu(index, { maxShardBytes: 600 * 48 * 4 });
     expect(info.shards).toBeGreaterThanOrEqual(3);
     expect(info.maxStorageBufferBindingSize).toBeGreaterThan(128 * 2 ** 20);
     const queries = randomRows(19, dims, random, true);
     const gpu = await index.searchBatch(queries, 12, { metric: 'dot', backend: 'webgpu' });
     expect(gpu.backend).toBe('webgpu');
-    const js = await searchBlocksBatch(blocksOf(rows, dims), queries, 12, { metric: 'dot' });
+    const js = await searchBlocksBatch(vectorBlocks(rows, dims), queries, 12, { metric: 'dot' });
     expect(gpu.hits).toEqual(js);
 
     const mask = Uint8Array.from(rows, (_, i) => (i % 3 === 0 ? 1 : 0));
@@ -66,7 +47,7 @@ describe('WebGPU search kernel (SwiftShader here)', () => {
       backend: 'webgpu',
       mask,
     });
-    const expected = await searchBlocksBatch(blocksOf(rows, dims), queries.slice(0, 3), 5, {
+    const expected = await searchBlocksBatch(vectorBlocks(rows, dims), queries.slice(0, 3), 5, {
       metric: 'dot',
       filter: (id) => Number(id.slice(1)) % 3 === 0,
     });
@@ -78,7 +59,7 @@ describe('WebGPU search kernel (SwiftShader here)', () => {
     const random = seededRandom(3);
     const dims = 384;
     const rows = randomRows(3000, dims, random, false);
-    const index = await VectorIndex.build(blocksOf(rows, dims));
+    const index = await VectorIndex.build(vectorBlocks(rows, dims));
     await attachWebGpu(index);
     const queries = randomRows(4, dims, random, false);
     const gpu = await index.searchBatch(queries, 10, { backend: 'webgpu' });
@@ -145,9 +126,7 @@ describe('index worker backends and filters', () => {
 
   afterAll(async () => {
     indexClient.terminate();
-    const store = await openStore();
-    await store.deleteDataset(datasetId);
-    store.close();
+    await deleteStoredDatasets(datasetId);
   });
 
   it('says which backend ran, honours source and metadata filters, and agrees across backends', async () => {

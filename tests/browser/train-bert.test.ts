@@ -3,17 +3,11 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import minilmConfigText from '../../../shared/models/all-MiniLM-L6-v2/config.json?raw';
-import specialTokensMap from '../../../shared/models/all-MiniLM-L6-v2/special_tokens_map.json?raw';
-import tokenizerConfig from '../../../shared/models/all-MiniLM-L6-v2/tokenizer_config.json?raw';
-import tokenizerJson from '../../../shared/models/all-MiniLM-L6-v2/tokenizer.json?raw';
-import vocabTxt from '../../../shared/models/all-MiniLM-L6-v2/vocab.txt?raw';
 import { buildSeededModelFolder } from '../../src/core/model/index.ts';
 import { exportBertOnnx } from '../../src/core/model/onnx/bert-onnx.ts';
 import { encodeSafetensors } from '../../src/core/model/safetensors.ts';
 import { SeededRandom } from '../../src/core/model/seeded-random.ts';
 import {
-  createBertEncoder,
   exportableBertConfig,
   loadBertEncoder,
   parseBertEncoderConfig,
@@ -22,9 +16,9 @@ import {
   type BertEncoderConfig,
   type TfBackendName,
 } from '../../src/core/train/bert/index.ts';
-import { createMlmHead, initMlmHeadWeights, mlmLoss } from '../../src/core/train/mlm/index.ts';
-import { initBertWeights } from '../../src/core/model/init.ts';
 import { embedClient } from '../../src/lib/clients.ts';
+import { seededMlmGradients, worstRelativeDiff } from '../support/mlm-gradients.ts';
+import { minilmConfigJson, minilmTokenizerFiles, tinyBertConfigJson } from './minilm-helpers.ts';
 
 /**
  * The TF.js encoder on webgpu, wasm and cpu against transformers.js (ONNX Runtime Web in the real
@@ -46,22 +40,6 @@ const wasmPaths = {
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 };
 
-const encoder = new TextEncoder();
-const tokenizerFiles = new Map<string, Uint8Array>([
-  ['tokenizer.json', encoder.encode(tokenizerJson)],
-  ['tokenizer_config.json', encoder.encode(tokenizerConfig)],
-  ['special_tokens_map.json', encoder.encode(specialTokensMap)],
-  ['vocab.txt', encoder.encode(vocabTxt)],
-]);
-const minilmJson = JSON.parse(minilmConfigText) as Record<string, unknown>;
-const tinyJson = {
-  ...minilmJson,
-  num_hidden_layers: 2,
-  hidden_size: 32,
-  num_attention_heads: 4,
-  intermediate_size: 64,
-};
-
 interface Folder {
   config: BertEncoderConfig;
   files: Map<string, Uint8Array>;
@@ -72,7 +50,11 @@ interface Folder {
  * initial 0 and 1 so the comparison sees them, and both weight files rewritten to match.
  */
 async function seededFolder(configJson: Record<string, unknown>, seed: number): Promise<Folder> {
-  const folder = await buildSeededModelFolder({ configJson, seed, tokenizerFiles });
+  const folder = await buildSeededModelFolder({
+    configJson,
+    seed,
+    tokenizerFiles: minilmTokenizerFiles(),
+  });
   const config = parseBertEncoderConfig(configJson);
   const safetensors = folder.files.get('model.safetensors');
   if (!safetensors) throw new Error('no model.safetensors');
@@ -156,7 +138,7 @@ describe('TF.js BERT encoder vs transformers.js on the same HF folder', () => {
   let tinyStates: WorkerStates;
 
   beforeAll(async () => {
-    tiny = await seededFolder(tinyJson, 7);
+    tiny = await seededFolder(tinyBertConfigJson, 7);
     tinyStates = await transformersStates(tiny);
     // The batch must really be padded for the comparison to cover the mask.
     expect(Array.from(tinyStates.attentionMask)).toContain(0);
@@ -179,7 +161,7 @@ describe('TF.js BERT encoder vs transformers.js on the same HF folder', () => {
   });
 
   it('matches on wasm and cpu (MiniLM-shaped, 22.7M parameters)', async () => {
-    const minilm = await seededFolder(minilmJson, 11);
+    const minilm = await seededFolder(minilmConfigJson, 11);
     const states = await transformersStates(minilm);
     await tfjsParity(minilm, states, 'wasm');
     await tfjsParity(minilm, states, 'cpu');
@@ -190,18 +172,7 @@ describe('TF.js BERT encoder vs transformers.js on the same HF folder', () => {
     for (const backend of ['webgpu', 'wasm'] as const) {
       const t0 = performance.now();
       const other = await mlmGradients(backend);
-      let worst = 0;
-      for (const [name, expected] of cpu) {
-        const actual = other.get(name);
-        expect(actual?.length, name).toBe(expected.length);
-        let scale = 0;
-        let diff = 0;
-        expected.forEach((v, i) => {
-          scale = Math.max(scale, Math.abs(v));
-          diff = Math.max(diff, Math.abs(v - (actual?.[i] ?? NaN)));
-        });
-        worst = Math.max(worst, diff / Math.max(scale, 1e-6));
-      }
+      const worst = worstRelativeDiff(cpu, other);
       const ms = Math.round(performance.now() - t0);
       console.info(`[train-bert] MLM gradients ${backend} vs cpu`, {
         worstRelativeDiff: worst,
@@ -212,47 +183,8 @@ describe('TF.js BERT encoder vs transformers.js on the same HF folder', () => {
   });
 });
 
-const mlmConfig = parseBertEncoderConfig({
-  vocab_size: 90,
-  hidden_size: 16,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  intermediate_size: 32,
-  max_position_embeddings: 16,
-});
-
 /** Loss and every trainable variable's gradient of one seeded MLM step, read back as data. */
 async function mlmGradients(backend: TfBackendName): Promise<Map<string, Float32Array>> {
   await useBackend(backend, { wasmPaths });
-  const batch = {
-    inputIds: [
-      [1, 17, 23, 45, 2, 0, 0],
-      [1, 60, 3, 3, 88, 71, 2],
-    ],
-    attentionMask: [
-      [1, 1, 1, 1, 1, 0, 0],
-      [1, 1, 1, 1, 1, 1, 1],
-    ],
-    labels: [
-      [-100, 30, -100, 45, -100, -100, -100],
-      [-100, -100, 12, -100, -100, 71, -100],
-    ],
-  };
-  const weights = await initBertWeights(exportableBertConfig(mlmConfig), { seed: 2 });
-  const model = await createBertEncoder(mlmConfig, weights);
-  const head = createMlmHead(model, initMlmHeadWeights(mlmConfig, 2));
-  const { value, grads } = tf.variableGrads(() =>
-    mlmLoss(model, head, batch, { training: true, seed: 4 }),
-  );
-  const out = new Map<string, Float32Array>([['loss', Float32Array.from(await value.data())]]);
-  for (const [name, variable] of [...model.variables, ...head.variables]) {
-    if (!variable.trainable) continue;
-    const grad = grads[variable.name];
-    if (!grad) throw new Error(`no gradient for ${name}`);
-    out.set(name, Float32Array.from(await grad.data()));
-  }
-  tf.dispose([value, ...Object.values(grads)]);
-  head.dispose();
-  model.dispose();
-  return out;
+  return (await seededMlmGradients()).values;
 }

@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import minilmConfigText from '../../../shared/models/all-MiniLM-L6-v2/config.json?raw';
-import specialTokensMap from '../../../shared/models/all-MiniLM-L6-v2/special_tokens_map.json?raw';
-import tokenizerConfig from '../../../shared/models/all-MiniLM-L6-v2/tokenizer_config.json?raw';
-import tokenizerJson from '../../../shared/models/all-MiniLM-L6-v2/tokenizer.json?raw';
 import { listRunnableModels, storedModelFiles } from '../../src/core/model/stored-models.ts';
 import { SeededRandom } from '../../src/core/model/seeded-random.ts';
 import { openStore } from '../../src/core/store/index.ts';
@@ -14,6 +10,7 @@ import {
 } from '../../src/core/train/bert/index.ts';
 import { exportTrainedModel, saveExportedModel } from '../../src/core/train/export/index.ts';
 import { embedClient } from '../../src/lib/clients.ts';
+import { minilmTokenizerFiles, tinyBertConfigJson } from './minilm-helpers.ts';
 
 /**
  * A TF.js-trained encoder, exported, kept in this browser's IndexedDB model store, read back
@@ -27,26 +24,13 @@ const texts = [
   'A',
   'Héllo wörld: naïve café, 42 tokens?',
 ];
-const encoder = new TextEncoder();
-const tokenizerFiles = new Map<string, Uint8Array>([
-  ['tokenizer.json', encoder.encode(tokenizerJson)],
-  ['tokenizer_config.json', encoder.encode(tokenizerConfig)],
-  ['special_tokens_map.json', encoder.encode(specialTokensMap)],
-]);
-const tinyJson = {
-  ...(JSON.parse(minilmConfigText) as Record<string, unknown>),
-  num_hidden_layers: 2,
-  hidden_size: 32,
-  num_attention_heads: 4,
-  intermediate_size: 64,
-};
 
 afterAll(() => embedClient.terminate());
 
 describe('an exported trained model in the browser model store', () => {
   it('is listed, loads in the embed worker and matches the TF.js encoder', async () => {
     await useBackend('cpu');
-    const config = parseBertEncoderConfig(tinyJson);
+    const config = parseBertEncoderConfig(tinyBertConfigJson);
     const initial = await createBertEncoder(config, undefined, { seed: 31 });
     // Off HF's initial values (zero biases, unit LayerNorm), as after training.
     const weights = await initial.readWeights();
@@ -62,7 +46,11 @@ describe('an exported trained model in the browser model store', () => {
     const files = await exportTrainedModel({
       config,
       encoderWeights: weights,
-      tokenizerFiles,
+      tokenizerFiles: minilmTokenizerFiles([
+        'tokenizer.json',
+        'tokenizer_config.json',
+        'special_tokens_map.json',
+      ]),
       pooling: 'mean',
       normalize: true,
       name: 'browser-trained',

@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { interpolatePath, interpolationPoints } from '../../../src/core/analyze/index.ts';
-import type { VectorBlock } from '../../../src/core/search/index.ts';
+import { vectorBlocks } from '../../support/vector-blocks.ts';
 import { gaussian } from './synthetic.ts';
 
 function blocks(n: number, dims: number, perBlock: number, seed: number) {
   const next = gaussian(seed);
   const rows = Array.from({ length: n }, () => Float32Array.from({ length: dims }, next));
-  const list: VectorBlock[] = [];
-  for (let start = 0; start < n; start += perBlock) {
-    const slice = rows.slice(start, start + perBlock);
-    const vectors = new Float32Array(perBlock * dims);
-    slice.forEach((row, i) => vectors.set(row, i * dims));
-    list.push({
-      dims,
-      count: slice.length,
-      vectors,
-      chunkIds: slice.map((_, i) => `c${start + i}`),
-    });
-  }
-  return { rows, list };
+  return { rows, list: vectorBlocks(rows, dims, perBlock) };
 }
 
 describe('interpolatePath', () => {

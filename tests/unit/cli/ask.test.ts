@@ -7,7 +7,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ask, askCommand, parseAskArgs, type AskIo, type AskReport } from '../../../src/cli/ask.ts';
 import { runCli } from '../../../src/cli/cli.ts';
-import type { CliIo } from '../../../src/cli/cli-types.ts';
 import { loadLocalModel } from '../../../src/cli/eval-model.ts';
 import {
   writeBundle,
@@ -21,6 +20,7 @@ import { CrossEncoderReranker } from '../../../src/core/rag/cross-encoder.ts';
 import { minilmDir, tinyBertConfig, tinySeededModel } from '../../support/shared-data.ts';
 import { decoderTokenizer, tinyDecoderConfig } from '../decoder/fixtures.ts';
 import { writeFolder } from '../decoder/write-folder.ts';
+import { captureIo } from '../../support/cli-io.ts';
 
 const DOCS: Record<string, string[]> = {
   bees: [
@@ -37,12 +37,6 @@ const DOCS: Record<string, string[]> = {
 let root: string;
 let modelDir: string;
 let bundlePath: string;
-
-function capture(): { io: CliIo; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (l) => out.push(l), stderr: (l) => err.push(l) }, out, err };
-}
 
 /** The documents chunked one sentence per chunk, embedded with the seeded model. */
 async function buildInput(): Promise<BundleInput> {
@@ -126,7 +120,7 @@ function report(out: string[]): AskReport {
 
 describe('lumina ask', () => {
   it('answers extractively with BM25: the answer line, then one JSON line with citations', async () => {
-    const run = capture();
+    const run = captureIo();
     const code = await runCli(
       [
         'ask',
@@ -153,7 +147,7 @@ describe('lumina ask', () => {
   });
 
   it('expands neighbours into one merged source', async () => {
-    const run = capture();
+    const run = captureIo();
     await askCommand(
       [
         '--data',
@@ -176,7 +170,7 @@ describe('lumina ask', () => {
   });
 
   it('abstains when nothing matches', async () => {
-    const run = capture();
+    const run = captureIo();
     await askCommand(
       ['--data', bundlePath, '--question', 'Who coaches the Peruvian football team?'],
       run.io,
@@ -188,7 +182,7 @@ describe('lumina ask', () => {
   });
 
   it('embeds the question with --model for dense retrieval', async () => {
-    const run = capture();
+    const run = captureIo();
     const question = DOCS['volcanoes']?.[1] ?? '';
     await askCommand(
       [
@@ -226,7 +220,7 @@ describe('lumina ask', () => {
     });
     await writeFolder(crossEncoderDir, folder.files);
     const question = 'Do bees dance near volcanoes and tides of the Moon?';
-    const run = capture();
+    const run = captureIo();
     await askCommand(
       ['--data', bundlePath, '--question', question, '--reranker', crossEncoderDir, '--top-k', '3'],
       run.io,
@@ -254,7 +248,7 @@ describe('lumina ask', () => {
   }, 30_000);
 
   it('refuses bad options with exit 2', async () => {
-    const both = capture();
+    const both = captureIo();
     expect(
       await runCli(
         ['ask', '--data', bundlePath, '--question', 'q', '--generator', 'x', '--extractive'],
@@ -262,7 +256,7 @@ describe('lumina ask', () => {
       ),
     ).toBe(2);
     expect(both.err.join('\n')).toMatch(/--generator and --extractive exclude each other/);
-    const topP = capture();
+    const topP = captureIo();
     expect(
       await runCli(
         ['ask', '--data', bundlePath, '--question', 'q', '--generator', 'x', '--top-p', '0'],
@@ -270,7 +264,7 @@ describe('lumina ask', () => {
       ),
     ).toBe(2);
     expect(topP.err.join('\n')).toMatch(/--top-p must be a number in \(0, 1\]/);
-    const temperature = capture();
+    const temperature = captureIo();
     expect(
       await runCli(
         ['ask', '--data', bundlePath, '--question', 'q', '--temperature', '0.7'],
@@ -278,14 +272,14 @@ describe('lumina ask', () => {
       ),
     ).toBe(2);
     expect(temperature.err.join('\n')).toMatch(/--temperature needs --generator/);
-    const retriever = capture();
+    const retriever = captureIo();
     expect(
       await runCli(
         ['ask', '--data', bundlePath, '--question', 'q', '--retriever', 'splade'],
         retriever.io,
       ),
     ).toBe(2);
-    const missing = capture();
+    const missing = captureIo();
     expect(await runCli(['ask', '--question', 'q'], missing.io)).toBe(2);
     expect(missing.err.join('\n')).toMatch(/--data/);
   });
@@ -312,7 +306,7 @@ describe('lumina ask --generator (seeded decoder written by the decoder writer)'
   }, 60_000);
 
   function streamed(): { io: AskIo; out: string[]; err: string[]; pieces: string[] } {
-    const run = capture();
+    const run = captureIo();
     const pieces: string[] = [];
     return { ...run, io: { ...run.io, stream: (piece) => pieces.push(piece) }, pieces };
   }

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/cli.ts';
-import type { CliIo } from '../../../src/cli/cli-types.ts';
 import { readBundle, writeBundle, type BundleInput } from '../../../src/core/bundle/index.ts';
 import { sampleInput } from '../bundle/fixtures.ts';
+import { captureIo } from '../../support/cli-io.ts';
 
 /** The element at `i`, which the test knows is there. */
 function item<T>(list: readonly T[], i: number): T {
@@ -19,12 +19,6 @@ let shardA: string;
 let shardB: string;
 let otherModel: string;
 const full = sampleInput();
-
-function capture(): { io: CliIo; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (l) => out.push(l), stderr: (l) => err.push(l) }, out, err };
-}
 
 /** The sample split in two: doc-a in the first shard, doc-b (twice) and doc-c in the second. */
 function part(rows: number[], docs: number[], extra: Partial<BundleInput> = {}): BundleInput {
@@ -64,14 +58,14 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 describe('lumina bundle', () => {
   it('inspect prints the summary as JSON, and exit 1 with the reason for a bad file', async () => {
-    const ok = capture();
+    const ok = captureIo();
     expect(await runCli(['bundle', 'inspect', shardA], ok.io)).toBe(0);
     const summary = JSON.parse(ok.out.join('\n')) as Record<string, unknown>;
     expect(summary).toMatchObject({ valid: true, counts: { chunks: 3, documents: 2 } });
 
     const broken = path.join(root, 'broken.lumina');
     await writeFile(broken, (await readFile(shardA)).subarray(0, 200));
-    const bad = capture();
+    const bad = captureIo();
     expect(await runCli(['bundle', 'inspect', broken], bad.io)).toBe(1);
     expect(JSON.parse(bad.out.join('\n'))).toMatchObject({ valid: false });
     expect(bad.err.join('\n')).toMatch(/not a valid bundle/);
@@ -79,7 +73,7 @@ describe('lumina bundle', () => {
 
   it('merge writes a bundle that validates, and refuses mismatched shards', async () => {
     const merged = path.join(root, 'merged.lumina');
-    const run = capture();
+    const run = captureIo();
     expect(await runCli(['bundle', 'merge', shardA, shardB, '--out', merged], run.io)).toBe(0);
     expect(run.out[0]).toMatch(/4 chunks, 2 document averages, 2 documents without one/);
     const bundle = await readBundle(await readFile(merged));
@@ -87,7 +81,7 @@ describe('lumina bundle', () => {
     expect(Array.from(bundle.embeddings)).toEqual(Array.from(full.embeddings));
 
     const refused = path.join(root, 'refused.lumina');
-    const fail = capture();
+    const fail = captureIo();
     expect(await runCli(['bundle', 'merge', shardA, otherModel, '--out', refused], fail.io)).toBe(
       1,
     );
@@ -95,13 +89,13 @@ describe('lumina bundle', () => {
     await expect(stat(refused)).rejects.toThrow();
     await expect(stat(`${refused}.partial`)).rejects.toThrow();
 
-    const usage = capture();
+    const usage = captureIo();
     expect(await runCli(['bundle', 'merge', shardA, '--out', refused], usage.io)).toBe(2);
   });
 
   it('export-projector and export-jsonl write the chunk files', async () => {
     const dir = path.join(root, 'projector');
-    expect(await runCli(['bundle', 'export-projector', shardA, '--out', dir], capture().io)).toBe(
+    expect(await runCli(['bundle', 'export-projector', shardA, '--out', dir], captureIo().io)).toBe(
       0,
     );
     const vectors = (await readFile(path.join(dir, 'vectors.tsv'), 'utf8')).trimEnd().split('\n');
@@ -119,7 +113,9 @@ describe('lumina bundle', () => {
     ]);
 
     const jsonl = path.join(root, 'chunks.jsonl');
-    expect(await runCli(['bundle', 'export-jsonl', shardB, '--out', jsonl], capture().io)).toBe(0);
+    expect(await runCli(['bundle', 'export-jsonl', shardB, '--out', jsonl], captureIo().io)).toBe(
+      0,
+    );
     const lines = (await readFile(jsonl, 'utf8')).trimEnd().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['doc-b#0', 'doc-c#0']);
   });

@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/cli.ts';
-import type { CliIo } from '../../../src/cli/cli-types.ts';
 import { parseEmbedArgs } from '../../../src/cli/embed-args.ts';
 import { embed, type EmbedReport } from '../../../src/cli/embed.ts';
 import { readBundle } from '../../../src/core/bundle/index.ts';
 import { EmbeddingModel } from '../../../src/core/embed/runtime/index.ts';
 import { isAbortError } from '../../../src/core/abort.ts';
 import { tinySeededModel } from '../../support/shared-data.ts';
+import { captureIo } from '../../support/cli-io.ts';
 
 let root: string;
 let modelDir: string;
@@ -60,18 +60,8 @@ interface Captured {
   stderr: string[];
 }
 
-function capture(): { io: CliIo; stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    io: { stdout: (line) => stdout.push(line), stderr: (line) => stderr.push(line) },
-    stdout,
-    stderr,
-  };
-}
-
 async function lumina(...argv: string[]): Promise<Captured> {
-  const { io, stdout, stderr } = capture();
+  const { io, out: stdout, err: stderr } = captureIo();
   const code = await runCli(argv, io);
   return { code, stdout, stderr };
 }
@@ -146,11 +136,11 @@ describe('lumina embed', () => {
     const whole = path.join(root, 'whole.lumina');
     const options = (out: string) =>
       parseEmbedArgs([corpus, '--model', modelDir, '--out', out, ...SETTINGS]);
-    await embed(options(whole), capture().io, { created: CREATED });
+    await embed(options(whole), captureIo().io, { created: CREATED });
 
     const resumed = path.join(root, 'resumed.lumina');
     const controller = new AbortController();
-    const error = await embed(options(resumed), capture().io, {
+    const error = await embed(options(resumed), captureIo().io, {
       created: CREATED,
       signal: controller.signal,
       onBatch: (done) => {
@@ -164,9 +154,9 @@ describe('lumina embed', () => {
     await appendFile(path.join(partial, 'vectors.f32'), new Uint8Array(70));
     await appendFile(path.join(partial, 'done.jsonl'), '{"batch":');
 
-    const second = capture();
+    const second = captureIo();
     const report = await embed(options(resumed), second.io, { created: '2030-01-01T00:00:00Z' });
-    expect(second.stderr.join('\n')).toMatch(/resuming .* \(2\/\d+ batches done\)/);
+    expect(second.err.join('\n')).toMatch(/resuming .* \(2\/\d+ batches done\)/);
     expect(report.resumedChunks).toBeGreaterThan(0);
     expect(report.resumedChunks).toBeLessThan(report.chunks);
     const [a, b] = await Promise.all([readFile(whole), readFile(resumed)]);
@@ -181,15 +171,15 @@ describe('lumina embed', () => {
     const out = path.join(root, 'changing.lumina');
     const options = parseEmbedArgs([dir, '--model', modelDir, '--out', out, ...SETTINGS]);
     const controller = new AbortController();
-    await embed(options, capture().io, {
+    await embed(options, captureIo().io, {
       signal: controller.signal,
       onBatch: () => controller.abort(),
     }).catch(() => undefined);
     await writeFile(path.join(dir, 'a.txt'), paragraph('Viruses'));
-    const second = capture();
+    const second = captureIo();
     const report = await embed(options, second.io);
     expect(report.resumedChunks).toBe(0);
-    expect(second.stderr.join('\n')).not.toMatch(/resuming/);
+    expect(second.err.join('\n')).not.toMatch(/resuming/);
     const bundle = await readBundle(new Uint8Array(await readFile(out)));
     expect(bundle.chunks.map((c) => c.text).join(' ')).toContain('Viruses');
   });

@@ -4,12 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/cli.ts';
-import type { CliIo } from '../../../src/cli/cli-types.ts';
 import { loadLocalModel } from '../../../src/cli/eval-model.ts';
 import { finetuneCli, parseFinetuneArgs, type FinetuneReport } from '../../../src/cli/finetune.ts';
 import { encodeSentences } from '../../../src/core/finetune/index.ts';
 import { loadBertEncoder, parseBertEncoderConfig } from '../../../src/core/train/bert/index.ts';
 import { mlmTokenizerFromJson } from '../../../src/core/train/data/index.ts';
+import { captureIo } from '../../support/cli-io.ts';
+import { tinyBaseConfigJson } from '../../support/tiny-base.ts';
 
 const SHARED = new URL('../../../../shared/', import.meta.url);
 const MINILM = new URL('models/all-MiniLM-L6-v2/', SHARED);
@@ -18,19 +19,6 @@ const SCIFACT = new URL('datasets/scifact/', SHARED);
 
 let root: string;
 let base: string;
-
-function capture(onErr: (line: string) => void = () => undefined) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (l) => out.push(l),
-    stderr: (l) => {
-      err.push(l);
-      onErr(l);
-    },
-  };
-  return { io, out, err };
-}
 
 function lines(url: URL | string): string[] {
   return readFileSync(url, 'utf8')
@@ -77,19 +65,9 @@ async function scifactSlice(
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'lumina-finetune-'));
   const config = path.join(root, 'config.json');
-  await writeFile(
-    config,
-    JSON.stringify({
-      vocab_size: 30522,
-      hidden_size: 32,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      intermediate_size: 64,
-      max_position_embeddings: 64,
-    }),
-  );
+  await writeFile(config, JSON.stringify(tinyBaseConfigJson));
   base = path.join(root, 'base');
-  const init = capture();
+  const init = captureIo();
   const code = await runCli(
     [
       'model',
@@ -184,7 +162,7 @@ describe('lumina finetune', () => {
 
   it('fine-tunes with cosine loss on an STS-B train slice, evaluated on STS-B dev', async () => {
     const out = path.join(root, 'sts-model');
-    const run = capture();
+    const run = captureIo();
     const code = await runCli(
       [
         'finetune',
@@ -255,7 +233,7 @@ describe('lumina finetune', () => {
     const controller = new AbortController();
     let stopAt = 0;
     // Train rows come every 10 steps and at each epoch's end: stop after the first one.
-    const first = capture((line) => {
+    const first = captureIo((line) => {
       const step = /^finetune: step (\d+) loss/.exec(line)?.[1];
       if (step && !controller.signal.aborted) {
         stopAt = Number(step);
@@ -266,7 +244,7 @@ describe('lumina finetune', () => {
     expect(stopped.status).toBe('stopped');
     expect(stopAt).toBeGreaterThan(0);
     expect(stopped.steps).toBe(stopAt);
-    const second = capture();
+    const second = captureIo();
     const report = await finetuneCli({ ...args, resume: true }, second.io);
     console.log('mnrl/SciFact', JSON.stringify(report));
     expect(report.resumed_from).toBe(stopAt);

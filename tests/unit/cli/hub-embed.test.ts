@@ -1,19 +1,18 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isAbortError } from '../../../src/core/abort.ts';
 import { readBundle } from '../../../src/core/bundle/index.ts';
 import { runCli } from '../../../src/cli/cli.ts';
-import type { CliIo } from '../../../src/cli/cli-types.ts';
 import { parseEmbedArgs } from '../../../src/cli/embed-args.ts';
 import { embed, type HubSettings } from '../../../src/cli/embed.ts';
 import { HUB_COMPLETE_MARKER } from '../../../src/cli/hub-download.ts';
 import { isHubId } from '../../../src/cli/hub-model-ref.ts';
+import { startFakeHub, type FakeHub } from '../../support/fake-hub.ts';
 import { tinySeededModel } from '../../support/shared-data.ts';
+import { captureIo } from '../../support/cli-io.ts';
 
 const HUB_ID = 'lumina-test/tiny-bert';
 const WEIGHTS = 'onnx/model.onnx';
@@ -25,72 +24,8 @@ let corpus: string;
 let modelDir: string;
 let modelFiles: Map<string, Uint8Array>;
 
-/** A server with the hub's `/<id>/resolve/<revision>/<path>` scheme over an in-memory model. */
-interface FakeHub {
-  url: string;
-  /** Paths asked for, in order. */
-  requests: string[];
-  /** Files answered with 404 although the model has them. */
-  missing: Set<string>;
-  /** Files whose body stops halfway: the connection is destroyed after half the bytes. */
-  cutOff: Set<string>;
-  /** Files whose body stalls halfway; the callback runs once half is sent. */
-  stall: Map<string, () => void>;
-  close: () => Promise<void>;
-}
-
-async function startHub(files: ReadonlyMap<string, Uint8Array>): Promise<FakeHub> {
-  const requests: string[] = [];
-  const missing = new Set<string>();
-  const cutOff = new Set<string>();
-  const stall = new Map<string, () => void>();
-  const prefix = `/${HUB_ID}/resolve/main/`;
-  const server: Server = createServer((request, response) => {
-    const url = request.url ?? '';
-    requests.push(url);
-    const file = url.startsWith(prefix) ? decodeURIComponent(url.slice(prefix.length)) : '';
-    const bytes = files.get(file);
-    if (!bytes || missing.has(file)) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
-      return;
-    }
-    response.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': String(bytes.byteLength),
-    });
-    const half = bytes.subarray(0, Math.floor(bytes.byteLength / 2));
-    if (cutOff.has(file)) {
-      response.write(half, () => response.socket?.destroy());
-    } else if (stall.has(file)) {
-      response.write(half, () => stall.get(file)?.());
-    } else {
-      response.end(bytes);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    missing,
-    cutOff,
-    stall,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function capture(): { io: CliIo; stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    io: { stdout: (line) => stdout.push(line), stderr: (line) => stderr.push(line) },
-    stdout,
-    stderr,
-  };
+function startHub(files: ReadonlyMap<string, Uint8Array>): Promise<FakeHub> {
+  return startFakeHub(HUB_ID, files);
 }
 
 async function freshCache(): Promise<string> {
@@ -149,7 +84,7 @@ describe('lumina embed --model <hub id>', () => {
     const hub = await startHub(modelFiles);
     const cacheDir = await freshCache();
     const settings: HubSettings = { url: hub.url, cacheDir };
-    const first = capture();
+    const first = captureIo();
     const online = path.join(root, 'online.lumina');
     try {
       await embed(hubOptions(online), first.io, { created: CREATED, hub: settings });
@@ -167,7 +102,7 @@ describe('lumina embed --model <hub id>', () => {
       weightsSha256,
       dims: 32,
     });
-    const log = first.stderr.join('\n');
+    const log = first.err.join('\n');
     const size = modelFiles.get(WEIGHTS)?.byteLength ?? 0;
     expect(log).toMatch(new RegExp(`hub: ${HUB_ID} onnx/model\\.onnx .*\\(0%\\) downloading`));
     expect(log).toMatch(new RegExp(`hub: ${HUB_ID} onnx/model\\.onnx .*\\(100%\\) done`));
@@ -204,7 +139,7 @@ describe('lumina embed --model <hub id>', () => {
     const local = path.join(root, 'local.lumina');
     await embed(
       parseEmbedArgs([corpus, '--model', modelDir, '--out', local, ...SETTINGS]),
-      capture().io,
+      captureIo().io,
       { created: CREATED },
     );
     const localBundle = await readBundle(new Uint8Array(await readFile(local)));
@@ -214,11 +149,11 @@ describe('lumina embed --model <hub id>', () => {
     expect(bundle.chunks.length).toBeGreaterThan(2);
 
     // The server is gone: the second run reads the cache only and writes the same bytes.
-    const second = capture();
+    const second = captureIo();
     const offline = path.join(root, 'offline.lumina');
     await embed(hubOptions(offline), second.io, { created: CREATED, hub: settings });
-    expect(second.stderr.join('\n')).toContain(`(revision main) from the cache ${cached}`);
-    expect(second.stderr.join('\n')).not.toMatch(/hub:/);
+    expect(second.err.join('\n')).toContain(`(revision main) from the cache ${cached}`);
+    expect(second.err.join('\n')).not.toMatch(/hub:/);
     const [a, b] = await Promise.all([readFile(online), readFile(offline)]);
     expect(Buffer.compare(a, b)).toBe(0);
   });
@@ -229,7 +164,7 @@ describe('lumina embed --model <hub id>', () => {
     const cacheDir = await freshCache();
     vi.stubEnv('LUMINA_HUB_URL', `${hub.url}/`);
     vi.stubEnv('LUMINA_CACHE_DIR', cacheDir);
-    const { io, stderr } = capture();
+    const { io, err: stderr } = captureIo();
     try {
       const out = path.join(root, 'missing.lumina');
       const code = await runCli(['embed', corpus, '--model', HUB_ID, '--out', out], io);
@@ -258,7 +193,7 @@ describe('lumina embed --model <hub id>', () => {
     const settings: HubSettings = { url: hub.url, cacheDir };
     const out = path.join(root, 'retry.lumina');
     try {
-      const broken = await embed(hubOptions(out), capture().io, { hub: settings }).catch(
+      const broken = await embed(hubOptions(out), captureIo().io, { hub: settings }).catch(
         (e: unknown) => e,
       );
       expect(broken).toBeInstanceOf(Error);
@@ -276,7 +211,7 @@ describe('lumina embed --model <hub id>', () => {
       // The server works again: only the missing weights are fetched.
       hub.cutOff.clear();
       hub.requests.length = 0;
-      const retry = capture();
+      const retry = captureIo();
       await embed(hubOptions(out), retry.io, { hub: settings });
       expect(hub.requests).toContain(`/${HUB_ID}/resolve/main/onnx/model.onnx`);
       expect(hub.requests).not.toContain(`/${HUB_ID}/resolve/main/config.json`);
@@ -298,7 +233,7 @@ describe('lumina embed --model <hub id>', () => {
     const settings: HubSettings = { url: hub.url, cacheDir };
     const out = path.join(root, 'aborted.lumina');
     try {
-      const error = await embed(hubOptions(out), capture().io, {
+      const error = await embed(hubOptions(out), captureIo().io, {
         hub: settings,
         signal: controller.signal,
       }).catch((e: unknown) => e);
@@ -310,7 +245,7 @@ describe('lumina embed --model <hub id>', () => {
     expect(files).not.toContain(WEIGHTS);
     expect(files.filter((file) => file.endsWith('.part'))).toEqual([]);
 
-    const offline = await embed(hubOptions(out), capture().io, { hub: settings }).catch(
+    const offline = await embed(hubOptions(out), captureIo().io, { hub: settings }).catch(
       (e: unknown) => e,
     );
     expect((offline as Error).message).toMatch(
@@ -328,7 +263,7 @@ describe('lumina embed --model <hub id>', () => {
     const cacheDir = await freshCache();
     const out = path.join(root, 'revision.lumina');
     try {
-      const error = await embed(hubOptions(out, '--revision', revision), capture().io, {
+      const error = await embed(hubOptions(out, '--revision', revision), captureIo().io, {
         hub: { url: hub.url, cacheDir },
       }).catch((e: unknown) => e);
       expect((error as Error).message).toContain(
@@ -343,7 +278,7 @@ describe('lumina embed --model <hub id>', () => {
 
   it('refuses a --model that is neither a folder nor a hub id, and --revision with a folder', async () => {
     const run = async (...argv: string[]) => {
-      const { io, stderr } = capture();
+      const { io, err: stderr } = captureIo();
       return { code: await runCli(argv, io), log: stderr.join('\n') };
     };
     const out = path.join(root, 'usage.lumina');

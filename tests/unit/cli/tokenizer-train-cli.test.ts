@@ -3,23 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/cli.ts';
-import type { CliIo } from '../../../src/cli/cli-types.ts';
 import {
   createEncoder,
   type TrainedTokenizerJson,
 } from '../../../src/core/tokenizer/train/index.ts';
 import { wikiLines } from '../tokenizer-train/corpus.ts';
+import { captureIo } from '../../support/cli-io.ts';
 
 let root: string;
 let corpusA: string;
 let corpusB: string;
 let heldOut: string;
-
-function capture(): { io: CliIo; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: (l) => out.push(l), stderr: (l) => err.push(l) }, out, err };
-}
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'lumina-tokenizer-cli-'));
@@ -39,7 +33,7 @@ afterAll(async () => {
 describe('lumina tokenizer train', () => {
   it('trains WordPiece on several files and prints one JSON line of metrics', async () => {
     const out = path.join(root, 'wp', 'tokenizer.json');
-    const { io, out: stdout, err } = capture();
+    const { io, out: stdout, err } = captureIo();
     const code = await runCli(
       [
         'tokenizer',
@@ -102,7 +96,7 @@ describe('lumina tokenizer train', () => {
 
   it('trains byte-level BPE with custom special tokens', async () => {
     const out = path.join(root, 'bpe', 'tokenizer.json');
-    const { io, out: stdout } = capture();
+    const { io, out: stdout } = captureIo();
     const code = await runCli(
       [
         'tokenizer',
@@ -137,7 +131,7 @@ describe('lumina tokenizer train', () => {
       ['--corpus', corpusA, '--type', 'bpe', '--vocab', 'many', '--out', 'x.json'],
       ['--type', 'bpe', '--vocab', '100', '--out', 'x.json'],
     ]) {
-      const { io, err } = capture();
+      const { io, err } = captureIo();
       expect(await runCli(['tokenizer', 'train', ...args], io)).toBe(2);
       expect(err.join('\n')).toMatch(/Usage: lumina tokenizer train/);
     }

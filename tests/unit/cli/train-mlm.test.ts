@@ -4,31 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/cli.ts';
-import type { CliIo } from '../../../src/cli/cli-types.ts';
 import { parseTrainMlmArgs, trainMlmCli } from '../../../src/cli/train-mlm.ts';
 import { decodeSafetensors } from '../../../src/core/model/safetensors.ts';
 import type { MetricRow } from '../../../src/core/store/index.ts';
 import { tokenizerFileTexts, trainTokenizer } from '../../../src/core/tokenizer/train/index.ts';
 import { trainConfigToYaml } from '../../../src/core/train/config/index.ts';
 import { tinyConfig, wikiLines } from '../train-loop/fixture.ts';
+import { captureIo } from '../../support/cli-io.ts';
 
 let root: string;
 let corpus: string;
 let tokenizerDir: string;
 let configFile: string;
-
-function capture(onErr: (line: string) => void = () => undefined) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (l) => out.push(l),
-    stderr: (l) => {
-      err.push(l);
-      onErr(l);
-    },
-  };
-  return { io, out, err };
-}
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'lumina-train-mlm-'));
@@ -69,7 +56,7 @@ describe('lumina train mlm', () => {
     const out = path.join(root, 'model');
     const args = ['--corpus', corpus, '--config', configFile, '--out', out];
     const controller = new AbortController();
-    const first = capture((line) => {
+    const first = captureIo((line) => {
       if (line.includes('step 3 train')) controller.abort();
     });
     const stopped = await trainMlmCli(
@@ -86,7 +73,7 @@ describe('lumina train mlm', () => {
       'step-00000003.safetensors',
     ]);
 
-    const second = capture();
+    const second = captureIo();
     const code = await runCli(['train', 'mlm', ...args, '--resume'], second.io);
     expect(second.err.join('\n')).toContain('resuming at step 3');
     expect(code).toBe(0);

@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { env, pipeline, type TextGenerationPipeline } from '@huggingface/transformers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipeline, type TextGenerationPipeline } from '@huggingface/transformers';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildSeededDecoderFolder,
   TransformersTextGenerator,
@@ -12,25 +10,19 @@ import { createEncoder } from '../../../src/core/tokenizer/train/encoder.ts';
 import type { TrainedTokenizerJson } from '../../../src/core/tokenizer/train/types.ts';
 import { referenceGreedy } from '../../support/reference-decoder.ts';
 import { decoderTokenizer, tinyDecoderConfig } from './fixtures.ts';
+import { folderJson, GPT2_FOLDER_FILES } from './gpt2-folder.ts';
 import { writeFolder } from './write-folder.ts';
+import { useLocalModelRoot } from '../../support/local-models.ts';
 
-let root: string;
+const models = useLocalModelRoot('lumina-decoder-');
 let tokenizer: TrainedTokenizerJson;
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'lumina-decoder-'));
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = `${root}${path.sep}`;
   tokenizer = await decoderTokenizer();
 });
 
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
 async function load(name: string, folder: DecoderFolder): Promise<TextGenerationPipeline> {
-  await writeFolder(path.join(root, name), folder.files);
+  await writeFolder(path.join(models.root, name), folder.files);
   return pipeline('text-generation', name, { dtype: 'fp32', device: 'cpu' });
 }
 
@@ -48,24 +40,11 @@ describe('seeded GPT-2 folder in transformers.js', () => {
       seed: 3,
       tokenizer,
     });
-    expect([...folder.files.keys()].sort()).toEqual([
-      'config.json',
-      'generation_config.json',
-      'model.safetensors',
-      'onnx/model.onnx',
-      'special_tokens_map.json',
-      'tokenizer.json',
-      'tokenizer_config.json',
-    ]);
-    const config = JSON.parse(new TextDecoder().decode(folder.files.get('config.json'))) as Record<
-      string,
-      unknown
-    >;
+    expect([...folder.files.keys()].sort()).toEqual(GPT2_FOLDER_FILES);
+    const config = folderJson(folder.files, 'config.json');
     expect(config['model_type']).toBe('gpt2');
     expect(config['lumina_seeded']).toBe(true);
-    const tokConfig = JSON.parse(
-      new TextDecoder().decode(folder.files.get('tokenizer_config.json')),
-    ) as Record<string, unknown>;
+    const tokConfig = folderJson(folder.files, 'tokenizer_config.json');
     expect(typeof tokConfig['chat_template']).toBe('string');
   });
 

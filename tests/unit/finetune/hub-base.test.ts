@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAbortError } from '../../../src/core/abort.ts';
-import type { CliIo } from '../../../src/cli/cli-types.ts';
 import { finetuneCli, parseFinetuneArgs } from '../../../src/cli/finetune.ts';
 import { HubDownloadError } from '../../../src/cli/hub-download.ts';
 import { downloadHubBase, HubBaseError, isHubModelId } from '../../../src/core/finetune/index.ts';
 import type { ModelFolder } from '../../../src/core/model/seeded-model-folder.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../../src/core/model/safetensors.ts';
 import type { Progress } from '../../../src/core/progress.ts';
+import { startFakeHub, type FakeHub } from '../../support/fake-hub.ts';
+import { writeFolder } from '../decoder/write-folder.ts';
 import { sharedDir, tinySeededModel } from '../../support/shared-data.ts';
+import { captureIo } from '../../support/cli-io.ts';
 
 const HUB_ID = 'lumina-test/tiny-bert';
 
@@ -21,47 +21,8 @@ let root: string;
 let folder: ModelFolder;
 let pairsFile: string;
 
-/** A server with the Hub's `/<id>/resolve/<revision>/<path>` scheme over the seeded folder. */
-interface FakeHub {
-  url: string;
-  requests: string[];
-  missing: Set<string>;
-  close: () => Promise<void>;
-}
-
-async function startHub(files: ReadonlyMap<string, Uint8Array>): Promise<FakeHub> {
-  const requests: string[] = [];
-  const missing = new Set<string>();
-  const prefix = `/${HUB_ID}/resolve/main/`;
-  const server: Server = createServer((request, response) => {
-    const url = request.url ?? '';
-    requests.push(url);
-    const file = url.startsWith(prefix) ? decodeURIComponent(url.slice(prefix.length)) : '';
-    const bytes = files.get(file);
-    if (!bytes || missing.has(file)) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
-      return;
-    }
-    response.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': String(bytes.byteLength),
-    });
-    response.end(bytes);
-  });
-  // Longer than any pause in these tests: a socket closed while fetch reuses it fails the request.
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    missing,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+function startHub(files: ReadonlyMap<string, Uint8Array>): Promise<FakeHub> {
+  return startFakeHub(HUB_ID, files);
 }
 
 /** A port nothing listens on: a server is started there and closed. */
@@ -69,20 +30,6 @@ async function closedPortUrl(): Promise<string> {
   const hub = await startHub(new Map());
   await hub.close();
   return hub.url;
-}
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { stdout: (l) => out.push(l), stderr: (l) => err.push(l) };
-  return { io, out, err };
-}
-
-async function writeFolder(dir: string, files: ReadonlyMap<string, Uint8Array>): Promise<void> {
-  for (const [relative, bytes] of files) {
-    await mkdir(path.dirname(path.join(dir, relative)), { recursive: true });
-    await writeFile(path.join(dir, relative), bytes);
-  }
 }
 
 function args(base: string, out: string, extra: string[] = []) {
@@ -123,7 +70,7 @@ describe('base models that Lumina did not train', () => {
   it('a local HF folder with model.safetensors (BertModel names, sentence-transformers pooling)', async () => {
     const dir = path.join(root, 'seeded');
     await writeFolder(dir, folder.files);
-    const run = capture();
+    const run = captureIo();
     const report = await finetuneCli(args(dir, path.join(root, 'out-local')), run.io);
     expect(report.status).toBe('completed');
     expect(report.steps).toBe(2);
@@ -143,7 +90,7 @@ describe('base models that Lumina did not train', () => {
     );
     files.set('model.safetensors', encodeSafetensors(renamed, { format: 'pt' }));
     await writeFolder(dir, files);
-    const report = await finetuneCli(args(dir, path.join(root, 'out-mlm')), capture().io);
+    const report = await finetuneCli(args(dir, path.join(root, 'out-mlm')), captureIo().io);
     expect(report.status).toBe('completed');
     expect(report.steps).toBe(2);
   }, 60_000);
@@ -161,7 +108,7 @@ describe('--base <hub id>', () => {
   it('downloads config, tokenizer and model.safetensors with progress, then uses the cache', async () => {
     const cacheDir = path.join(root, 'cache');
     const settings = { url: hub.url, cacheDir };
-    const run = capture();
+    const run = captureIo();
     const report = await finetuneCli(args(HUB_ID, path.join(root, 'out-hub')), run.io, undefined, {
       ...settings,
     });
@@ -177,7 +124,7 @@ describe('--base <hub id>', () => {
       true,
     );
     const asked = hub.requests.length;
-    const again = capture();
+    const again = captureIo();
     await finetuneCli(args(HUB_ID, path.join(root, 'out-hub-2')), again.io, undefined, settings);
     expect(again.err.join('\n')).toMatch(/from the cache/);
     expect(hub.requests.length).toBe(asked);
@@ -188,13 +135,13 @@ describe('--base <hub id>', () => {
       url: await closedPortUrl(),
       cacheDir: path.join(root, 'cache-offline'),
     };
-    const run = finetuneCli(args(HUB_ID, path.join(root, 'x')), capture().io, undefined, offline);
+    const run = finetuneCli(args(HUB_ID, path.join(root, 'x')), captureIo().io, undefined, offline);
     await expect(run).rejects.toThrow(HubDownloadError);
     await expect(
-      finetuneCli(args(HUB_ID, path.join(root, 'x')), capture().io, undefined, offline),
+      finetuneCli(args(HUB_ID, path.join(root, 'x')), captureIo().io, undefined, offline),
     ).rejects.toThrow(/could not download config\.json.*local model folder to --base/s);
     await expect(
-      finetuneCli(args('no/such/dir', path.join(root, 'x')), capture().io),
+      finetuneCli(args('no/such/dir', path.join(root, 'x')), captureIo().io),
     ).rejects.toThrow(/neither a local model folder nor a Hugging Face Hub id/);
   });
 

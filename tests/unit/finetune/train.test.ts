@@ -17,6 +17,7 @@ import {
 import { buildSeededModelFolder } from '../../../src/core/model/seeded-model-folder.ts';
 import type { MetricRow } from '../../../src/core/store/records.ts';
 import { useBackend } from '../../../src/core/train/bert/index.ts';
+import { tinyBaseConfigJson } from '../../support/tiny-base.ts';
 
 const MINILM = new URL('../../../../shared/models/all-MiniLM-L6-v2/', import.meta.url);
 const STS_TRAIN = new URL('../../../../shared/datasets/stsb/sts-train.csv', import.meta.url);
@@ -25,14 +26,7 @@ const STS_TRAIN = new URL('../../../../shared/datasets/stsb/sts-train.csv', impo
 export async function tinyBase(seed = 7): Promise<FineTuneBase> {
   const tokenizerJson = readFileSync(new URL('tokenizer.json', MINILM));
   const folder = await buildSeededModelFolder({
-    configJson: {
-      vocab_size: 30522,
-      hidden_size: 32,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      intermediate_size: 64,
-      max_position_embeddings: 64,
-    },
+    configJson: tinyBaseConfigJson,
     seed,
     tokenizerFiles: new Map([['tokenizer.json', new Uint8Array(tokenizerJson)]]),
   });

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { parseBertConfig, type BertConfig } from '../../../src/core/model/bert-config.ts';
 import { initBertWeights, type BertWeights } from '../../../src/core/model/init.ts';
 import { exportBertOnnx } from '../../../src/core/model/onnx/bert-onnx.ts';
-import { SeededRandom } from '../../../src/core/model/seeded-random.ts';
 import {
   referenceBertForward,
   type HiddenStates,
   type ReferenceInputs,
 } from '../../support/reference-bert.ts';
+import { paddedBatch, rowAlone } from '../../support/padded-batch.ts';
 
 const minilmConfig = new URL(
   '../../../../shared/models/all-MiniLM-L6-v2/config.json',
@@ -29,25 +29,6 @@ const tinyConfig = parseBertConfig({
   pad_token_id: 0,
   initializer_range: 0.02,
 });
-
-/** A padded batch: sequences of the given lengths, [CLS]-like first id, mixed token types. */
-function paddedBatch(config: BertConfig, lengths: number[], seed: number): ReferenceInputs {
-  const random = new SeededRandom(seed, 'inputs');
-  const seq = Math.max(...lengths);
-  const inputIds = lengths.map((length) =>
-    Array.from({ length: seq }, (_, s) =>
-      s < length ? 1 + (random.nextUint32() % (config.vocabSize - 1)) : config.padTokenId,
-    ),
-  );
-  const attentionMask = lengths.map((length) =>
-    Array.from({ length: seq }, (_, s) => (s < length ? 1 : 0)),
-  );
-  // The second sequence is a pair (segment B after its midpoint), as BERT sees sentence pairs.
-  const tokenTypeIds = lengths.map((length, b) =>
-    Array.from({ length: seq }, (_, s) => (b === 1 && s >= length / 2 && s < length ? 1 : 0)),
-  );
-  return { inputIds, attentionMask, tokenTypeIds };
-}
 
 function int64Tensor(rows: readonly (readonly number[])[]): ort.Tensor {
   const flat = BigInt64Array.from(rows.flat(), (value) => BigInt(value));
@@ -121,11 +102,7 @@ describe('exported BERT ONNX vs the reference forward pass', () => {
     const weights = await initBertWeights(tinyConfig, { seed: 4 });
     const model = exportBertOnnx(tinyConfig, weights);
     const padded = paddedBatch(tinyConfig, [12, 4], 5);
-    const alone: ReferenceInputs = {
-      inputIds: [padded.inputIds[1]?.slice(0, 4) ?? []],
-      attentionMask: [[1, 1, 1, 1]],
-      tokenTypeIds: [padded.tokenTypeIds?.[1]?.slice(0, 4) ?? []],
-    };
+    const alone = rowAlone(padded, 1, 4);
     const batched = await runOnnx(model, padded);
     const single = await runOnnx(model, alone);
     const h = tinyConfig.hiddenSize;

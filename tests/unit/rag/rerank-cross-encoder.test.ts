@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeSafetensors,
-  tensorToFloat32,
-  type BertWeights,
-} from '../../../src/core/model/index.ts';
+import { decodeSafetensors, type BertWeights } from '../../../src/core/model/index.ts';
 import {
   buildSeededCrossEncoderFolder,
   type CrossEncoderFolder,
@@ -17,7 +13,10 @@ import {
   retrieve,
   topicalQuery,
 } from '../../../src/core/rag/index.ts';
-import { referenceBertForward } from '../../support/reference-bert.ts';
+import {
+  crossEncoderWeights,
+  referenceCrossEncoderLogit,
+} from '../../support/reference-cross-encoder.ts';
 import { minilmDir, minilmTokenizer, tinyBertConfig } from '../../support/shared-data.ts';
 import { chunkAt } from './helpers.ts';
 
@@ -58,49 +57,12 @@ afterAll(async () => {
   await reranker.dispose();
 });
 
-/**
- * BertForSequenceClassification in float64 from the PyTorch-layout weights: the reference
- * encoder, then tanh(pooler(hidden[CLS])) and the classifier. The pair is built by hand as BERT
- * does, `[CLS] query [SEP] passage [SEP]` with token types 0 then 1, from Lumina's tokenizer.
- */
 function referenceLogit(weights: BertWeights, query: string, passage: string): number {
-  const counter = minilmTokenizer();
-  const [cls, sep] = [101, 102];
-  const a = counter.encode(query).ids;
-  const b = counter.encode(passage).ids;
-  const ids = [cls, ...a, sep, ...b, sep];
-  const types = [...Array<number>(a.length + 2).fill(0), ...Array<number>(b.length + 1).fill(1)];
-  const hidden = referenceBertForward(folder.config, weights, {
-    inputIds: [ids],
-    attentionMask: [ids.map(() => 1)],
-    tokenTypeIds: [types],
-  });
-  const h = folder.config.hiddenSize;
-  const first = hidden.data.subarray(0, h);
-  const poolW = (weights.get('pooler.dense.weight') as { data: Float32Array }).data;
-  const poolB = (weights.get('pooler.dense.bias') as { data: Float32Array }).data;
-  const pooled = Array.from({ length: h }, (_, o) => {
-    let sum = poolB[o] as number;
-    for (let i = 0; i < h; i++) sum += (poolW[o * h + i] as number) * (first[i] as number);
-    return Math.tanh(sum);
-  });
-  const headW = (weights.get('classifier.weight') as { data: Float32Array }).data;
-  const headB = (weights.get('classifier.bias') as { data: Float32Array }).data;
-  return pooled.reduce((sum, v, i) => sum + v * (headW[i] as number), headB[0] as number);
+  return referenceCrossEncoderLogit(folder.config, weights, minilmTokenizer(), query, passage);
 }
 
-/** The weights as HF would load them: from model.safetensors, `bert.` prefix stripped. */
 function safetensorsWeights(): BertWeights {
-  const file = decodeSafetensors(folder.files.get('model.safetensors') as Uint8Array);
-  const weights: BertWeights = new Map();
-  for (const [name, tensor] of file.tensors) {
-    weights.set(name.replace(/^bert\./, ''), {
-      dtype: 'F32',
-      shape: [...tensor.shape],
-      data: tensorToFloat32(tensor),
-    });
-  }
-  return weights;
+  return crossEncoderWeights(folder.files);
 }
 
 describe('cross-encoder reranker (seeded BertForSequenceClassification)', () => {

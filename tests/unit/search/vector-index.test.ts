@@ -8,27 +8,11 @@ import {
   VectorIndex,
   wasmSimdAvailable,
   type SearchHit,
-  type VectorBlock,
 } from '../../../src/core/search/index.ts';
 import { kernelModuleBytes } from '../../../src/core/search/wasm/kernel-module.ts';
 import { s32, u32 } from '../../../src/core/search/wasm/emit.ts';
 import { mulberry32 as seededRandom } from '../../../src/core/prepare/index.ts';
-
-function toBlocks(rows: readonly (readonly number[])[], dims: number, size: number): VectorBlock[] {
-  const blocks: VectorBlock[] = [];
-  for (let start = 0; start < rows.length; start += size) {
-    const slice = rows.slice(start, start + size);
-    const vectors = new Float32Array(size * dims);
-    slice.forEach((row, i) => vectors.set(row, i * dims));
-    blocks.push({
-      dims,
-      count: slice.length,
-      vectors,
-      chunkIds: slice.map((_, i) => `c${start + i}`),
-    });
-  }
-  return blocks;
-}
+import { vectorBlocks } from '../../support/vector-blocks.ts';
 
 /** Independent reference: plain loops, full stable sort, cut at k. */
 function reference(
@@ -91,7 +75,7 @@ describe('VectorIndex', () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ dims, rows, query, k, blockSize, shardRows, masked }) => {
         const strideBytes = Math.ceil(dims / 16) * 64;
-        const index = await VectorIndex.build(toBlocks(rows, dims, blockSize), {
+        const index = await VectorIndex.build(vectorBlocks(rows, dims, blockSize), {
           maxShardBytes: shardRows * strideBytes,
         });
         expect(index.size).toBe(rows.length);
@@ -117,7 +101,7 @@ describe('VectorIndex', () => {
       row.map((v) => v * (0.2 + 3 * random())),
     );
     rows[17] = new Array<number>(dims).fill(0);
-    const blocks = toBlocks(rows, dims, 1024);
+    const blocks = vectorBlocks(rows, dims, 1024);
     const index = await VectorIndex.build(blocks, { maxShardBytes: 700 * 64 * 4 });
     expect(index.shards.length).toBe(5);
     expect(index.inverseNorms).not.toBeNull();
@@ -138,7 +122,7 @@ describe('VectorIndex', () => {
 
   it('refuses bad input and a forced backend it cannot run, and stops when aborted', async () => {
     const index = await VectorIndex.build(
-      toBlocks(
+      vectorBlocks(
         [
           [1, 0],
           [0, 1],
@@ -173,7 +157,9 @@ describe('QuantizedIndex', () => {
     const random = seededRandom(4);
     const dims = 45;
     const rows = unitRows(600, dims, random);
-    const index = await VectorIndex.build(toBlocks(rows, dims, 256), { maxShardBytes: 200 * 256 });
+    const index = await VectorIndex.build(vectorBlocks(rows, dims, 256), {
+      maxShardBytes: 200 * 256,
+    });
     const quantized = await QuantizedIndex.build(index, { maxShardBytes: 250 * 64 });
     expect(quantized.shards.length).toBe(3);
     const queries = unitRows(10, dims, random).map((row) => Float32Array.from(row));

@@ -6,6 +6,7 @@ import { startEmulator, type RunningEmulator } from '../../../tools/pinecone-loc
 import {
   expectedVector,
   fastRetry,
+  listRemoteIds,
   loggingFetch,
   openTestStore,
   seedEmbeddedDataset,
@@ -55,16 +56,7 @@ describe('sync under faults', () => {
     // Every vector exactly once, with its values, read back without faults.
     const pc = new Pinecone({ apiKey: 'reader', controllerHostUrl: emulator.url, maxRetries: 0 });
     const index = pc.index({ name: 'faults', namespace: result.namespace });
-    const ids: string[] = [];
-    let next: string | undefined;
-    do {
-      const page = await index.listPaginated({
-        limit: 100,
-        ...(next !== undefined ? { paginationToken: next } : {}),
-      });
-      ids.push(...(page.vectors ?? []).map((v) => v.id ?? ''));
-      next = page.pagination?.next;
-    } while (next !== undefined);
+    const ids = await listRemoteIds(index);
     expect(ids).toHaveLength(10_000);
     expect(new Set(ids)).toEqual(new Set(seeded.texts.keys()));
     const stats = await index.describeIndexStats();

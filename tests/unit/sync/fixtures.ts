@@ -1,9 +1,12 @@
+import type { Index } from '@pinecone-database/pinecone';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { embedDataset } from '../../../src/core/embed/job/index.ts';
 import type { LuminaStore } from '../../../src/core/store/index.ts';
 import type { FetchLike, RetryPolicy, SyncConfig } from '../../../src/core/sync/index.ts';
 import { abortableSleep } from '../../../src/core/sync/index.ts';
 import { seededRandom } from '../../../src/core/project/random.ts';
 import type { Metadata, TextChunk } from '../../../src/core/types.ts';
+import { startEmulator, type RunningEmulator } from '../../../tools/pinecone-local/server.ts';
 import { fakeRunner, fakeVector, openTestStore } from '../embed/job/fixtures.ts';
 
 export { openTestStore };
@@ -130,4 +133,64 @@ export function loggingFetch(): RequestLog {
     },
   };
   return log;
+}
+
+export interface EmulatorSession {
+  readonly emulator: RunningEmulator;
+  /** A fresh store for each test. */
+  readonly store: LuminaStore;
+  /** `testConfig` against this emulator. */
+  readonly config: SyncConfig;
+}
+
+/**
+ * One Pinecone emulator for the test file, emptied before each test, which also gets a fresh
+ * store (closed after it). Registers the hooks; read the fields inside tests and hooks only.
+ */
+export function useEmulatorPerTest(): EmulatorSession {
+  let emulator: RunningEmulator | undefined;
+  let store: LuminaStore | undefined;
+  let config: SyncConfig | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0 });
+  });
+  afterAll(() => emulator?.close());
+  beforeEach(async () => {
+    const url = started(emulator).url;
+    await fetch(`${url}/_emulator/reset`, { method: 'POST' });
+    store = await openTestStore();
+    config = testConfig(url);
+  });
+  afterEach(() => store?.close());
+  return {
+    get emulator() {
+      return started(emulator);
+    },
+    get store() {
+      return started(store);
+    },
+    get config() {
+      return started(config);
+    },
+  };
+}
+
+function started<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('the emulator session is used outside a test');
+  return value;
+}
+
+/** Every id in the index's namespace, page by page as a client lists them. */
+export async function listRemoteIds(index: Index): Promise<string[]> {
+  const ids: string[] = [];
+  let next: string | undefined;
+  do {
+    const page = await index.listPaginated({
+      limit: 100,
+      ...(next !== undefined ? { paginationToken: next } : {}),
+    });
+    ids.push(...(page.vectors ?? []).map((v) => v.id ?? ''));
+    next = page.pagination?.next;
+  } while (next !== undefined);
+  return ids;
 }

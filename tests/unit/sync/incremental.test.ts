@@ -1,36 +1,14 @@
 import { Pinecone } from '@pinecone-database/pinecone';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LuminaStore } from '../../../src/core/store/index.ts';
+import { describe, expect, it } from 'vitest';
 import {
   discardSync,
   readSyncedState,
   recordFingerprint,
   syncDataset,
-  type SyncConfig,
 } from '../../../src/core/sync/index.ts';
-import { startEmulator, type RunningEmulator } from '../../../tools/pinecone-local/server.ts';
-import {
-  fastRetry,
-  loggingFetch,
-  openTestStore,
-  seedEmbeddedDataset,
-  testConfig,
-} from './fixtures.ts';
+import { fastRetry, loggingFetch, seedEmbeddedDataset, useEmulatorPerTest } from './fixtures.ts';
 
-let emulator: RunningEmulator;
-let store: LuminaStore;
-let config: SyncConfig;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
-  await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
-  store = await openTestStore();
-  config = testConfig(emulator.url);
-});
-afterEach(() => store.close());
+const env = useEmulatorPerTest();
 
 describe('incremental sync', () => {
   it('fingerprints change with values and metadata only', () => {
@@ -45,19 +23,19 @@ describe('incremental sync', () => {
   });
 
   it('sends only changed and missing records after a verified sync', async () => {
-    const seeded = await seedEmbeddedDataset(store, { docs: 10, chunksPerDoc: 2 });
-    const first = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 10, chunksPerDoc: 2 });
+    const first = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
     });
     expect(first).toMatchObject({ complete: true, unchanged: 0 });
     expect(first.planned.upserts).toBe(20);
     expect(
-      Object.keys((await readSyncedState(store, seeded.datasetId))?.fingerprints ?? {}),
+      Object.keys((await readSyncedState(env.store, seeded.datasetId))?.fingerprints ?? {}),
     ).toHaveLength(20);
 
     // Nothing changed: nothing is upserted.
     let log = loggingFetch();
-    const again = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const again = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
       fetch: log.fetch,
     });
@@ -67,16 +45,20 @@ describe('incremental sync', () => {
 
     // One chunk's text changes (its metadata), one vector vanishes from the namespace.
     const changed = 'doc-00003';
-    await store.replaceChunks(seeded.datasetId, changed, [
+    await env.store.replaceChunks(seeded.datasetId, changed, [
       { index: 0, text: 'doc 3 chunk 0 text', charStart: 0, charEnd: 18, tokenCount: 5 },
       { index: 1, text: 'an edited text', charStart: 0, charEnd: 14, tokenCount: 3 },
     ]);
-    const pc = new Pinecone({ apiKey: 'other', controllerHostUrl: emulator.url, maxRetries: 0 });
+    const pc = new Pinecone({
+      apiKey: 'other',
+      controllerHostUrl: env.emulator.url,
+      maxRetries: 0,
+    });
     await pc
-      .index({ name: config.indexName, namespace: first.namespace })
+      .index({ name: env.config.indexName, namespace: first.namespace })
       .deleteOne({ id: 'doc-00007#0' });
     log = loggingFetch();
-    const third = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const third = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
       fetch: log.fetch,
     });
@@ -84,36 +66,38 @@ describe('incremental sync', () => {
     expect(log.upsertsSent.sort()).toEqual(['doc-00003#1', 'doc-00007#0']);
     expect(third).toMatchObject({ unchanged: 18, planned: { upserts: 2, deletes: 0 } });
     const fetched = await pc
-      .index({ name: config.indexName, namespace: first.namespace })
+      .index({ name: env.config.indexName, namespace: first.namespace })
       .fetch({ ids: ['doc-00003#1', 'doc-00007#0'] });
     expect(fetched.records['doc-00003#1']?.metadata?.['text']).toBe('an edited text');
     expect(fetched.records['doc-00007#0']).toBeDefined();
   });
 
   it('sends everything to another target, and after a sync that did not complete', async () => {
-    const seeded = await seedEmbeddedDataset(store, { docs: 4, chunksPerDoc: 2 });
-    await syncDataset(store, seeded.datasetId, seeded.setId, config, { retry: fastRetry() });
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 4, chunksPerDoc: 2 });
+    await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
+      retry: fastRetry(),
+    });
     const other = await syncDataset(
-      store,
+      env.store,
       seeded.datasetId,
       seeded.setId,
-      { ...config, namespace: 'elsewhere' },
+      { ...env.config, namespace: 'elsewhere' },
       { retry: fastRetry() },
     );
     expect(other).toMatchObject({ complete: true, unchanged: 0, planned: { upserts: 8 } });
     // Only the last target is remembered: back to the first one, everything goes again.
-    const back = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const back = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
     });
     expect(back).toMatchObject({ complete: true, unchanged: 0, planned: { upserts: 8 } });
 
     // A changed chunk whose upsert is refused (401) stops the sync before it completes.
-    await store.replaceChunks(seeded.datasetId, 'doc-00001', [
+    await env.store.replaceChunks(seeded.datasetId, 'doc-00001', [
       { index: 0, text: 'changed', charStart: 0, charEnd: 7, tokenCount: 1 },
       { index: 1, text: 'doc 1 chunk 1 text', charStart: 0, charEnd: 18, tokenCount: 5 },
     ]);
     await expect(
-      syncDataset(store, seeded.datasetId, seeded.setId, config, {
+      syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
         retry: fastRetry(),
         fetch: async (input, init) =>
           String(input).endsWith('/vectors/upsert')
@@ -124,16 +108,16 @@ describe('incremental sync', () => {
             : fetch(input, init),
       }),
     ).rejects.toThrow(/401/);
-    expect((await readSyncedState(store, seeded.datasetId))?.complete).toBe(false);
-    await discardSync(store, seeded.datasetId);
+    expect((await readSyncedState(env.store, seeded.datasetId))?.complete).toBe(false);
+    await discardSync(env.store, seeded.datasetId);
     const log = loggingFetch();
-    const after = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const after = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
       fetch: log.fetch,
     });
     expect(after).toMatchObject({ complete: true, unchanged: 0 });
     expect(log.upsertsSent).toHaveLength(8);
-    const last = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const last = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
     });
     expect(last).toMatchObject({ complete: true, unchanged: 8, planned: { upserts: 0 } });

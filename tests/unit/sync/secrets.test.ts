@@ -1,25 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LuminaStore } from '../../../src/core/store/index.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { queryPinecone, syncDataset, syncStatus } from '../../../src/core/sync/index.ts';
-import { startEmulator, type RunningEmulator } from '../../../tools/pinecone-local/server.ts';
-import { fastRetry, openTestStore, seedEmbeddedDataset, testConfig } from './fixtures.ts';
+import { fastRetry, seedEmbeddedDataset, testConfig, useEmulatorPerTest } from './fixtures.ts';
 
 /**
  * The emulator accepts any non-empty Api-Key, so a fetch in front of it plays a service that
  * refuses the key or fails, and echoes the key back in its error bodies (the worst case).
  */
 const KEY = 'pcsk_SECRET_do-not-leak_4242';
-let emulator: RunningEmulator;
-let store: LuminaStore;
 const logged: string[] = [];
+const env = useEmulatorPerTest();
 
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
-  await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
-  store = await openTestStore();
+beforeEach(() => {
   logged.length = 0;
   for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
@@ -29,7 +20,6 @@ beforeEach(async () => {
 });
 afterEach(() => {
   vi.restoreAllMocks();
-  store.close();
 });
 
 /** Answers `status` (echoing the key) for requests whose path matches `when`. */
@@ -72,11 +62,11 @@ describe('the API key', () => {
   ];
   for (const [name, makeFetch, expected] of cases) {
     it(`never appears in errors, progress, counts, logs or the stored record on ${name}`, async () => {
-      const seeded = await seedEmbeddedDataset(store, { docs: 2, chunksPerDoc: 2 });
-      const config = { ...testConfig(emulator.url), apiKey: KEY };
+      const seeded = await seedEmbeddedDataset(env.store, { docs: 2, chunksPerDoc: 2 });
+      const config = { ...testConfig(env.emulator.url), apiKey: KEY };
       const events: unknown[] = [];
       const outcome = await everything(() =>
-        syncDataset(store, seeded.datasetId, seeded.setId, config, {
+        syncDataset(env.store, seeded.datasetId, seeded.setId, config, {
           retry: fastRetry(1, 3),
           fetch: makeFetch(),
           onProgress: (event) => events.push(event),
@@ -84,8 +74,8 @@ describe('the API key', () => {
           onRetry: (event) => events.push({ ...event, error: event.error.message }),
         }),
       );
-      const status = await syncStatus(store, seeded.datasetId);
-      const job = await store.getJob(`sync:${seeded.datasetId}`);
+      const status = await syncStatus(env.store, seeded.datasetId);
+      const job = await env.store.getJob(`sync:${seeded.datasetId}`);
       const all = [outcome, JSON.stringify(events), JSON.stringify(status), JSON.stringify(job)];
       all.push(...logged);
       expect(all.join('\n')).not.toContain(KEY);
@@ -95,7 +85,7 @@ describe('the API key', () => {
   }
 
   it('never appears in query errors', async () => {
-    const config = { ...testConfig(emulator.url), apiKey: KEY, namespace: 'ns' };
+    const config = { ...testConfig(env.emulator.url), apiKey: KEY, namespace: 'ns' };
     for (const fetchApi of [failing(401, /./), failing(400, /query$/), throwing()]) {
       const outcome = await everything(() =>
         queryPinecone(config, [1, 0], 3, undefined, { fetch: fetchApi, retry: fastRetry(1, 2) }),

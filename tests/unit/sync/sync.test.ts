@@ -1,7 +1,6 @@
 import { Pinecone } from '@pinecone-database/pinecone';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Progress } from '../../../src/core/progress.ts';
-import type { LuminaStore } from '../../../src/core/store/index.ts';
 import {
   defaultNamespace,
   discardSync,
@@ -9,48 +8,24 @@ import {
   resumeSync,
   syncDataset,
   syncStatus,
-  type SyncConfig,
 } from '../../../src/core/sync/index.ts';
-import { startEmulator, type RunningEmulator } from '../../../tools/pinecone-local/server.ts';
 import {
   expectedVector,
   fastRetry,
+  listRemoteIds,
   loggingFetch,
-  openTestStore,
   seedEmbeddedDataset,
-  testConfig,
+  useEmulatorPerTest,
   type SeededSet,
 } from './fixtures.ts';
 
-let emulator: RunningEmulator;
-let store: LuminaStore;
-let config: SyncConfig;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
-});
-afterAll(() => emulator.close());
-beforeEach(async () => {
-  await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
-  store = await openTestStore();
-  config = testConfig(emulator.url);
-});
-afterEach(() => store.close());
+const env = useEmulatorPerTest();
 
 /** Every id in a namespace with its values, read with the official client. */
 async function remoteVectors(namespace: string): Promise<Map<string, number[]>> {
-  const pc = new Pinecone({ apiKey: 'reader', controllerHostUrl: emulator.url, maxRetries: 0 });
-  const index = pc.index({ name: config.indexName, namespace });
-  const ids: string[] = [];
-  let next: string | undefined;
-  do {
-    const page = await index.listPaginated({
-      limit: 100,
-      ...(next !== undefined ? { paginationToken: next } : {}),
-    });
-    ids.push(...(page.vectors ?? []).map((v) => v.id ?? ''));
-    next = page.pagination?.next;
-  } while (next !== undefined);
+  const pc = new Pinecone({ apiKey: 'reader', controllerHostUrl: env.emulator.url, maxRetries: 0 });
+  const index = pc.index({ name: env.config.indexName, namespace });
+  const ids = await listRemoteIds(index);
   const out = new Map<string, number[]>();
   for (let i = 0; i < ids.length; i += 100) {
     const fetched = await index.fetch({ ids: ids.slice(i, i + 100) });
@@ -70,13 +45,13 @@ function expectedVectors(seeded: SeededSet, without: (id: string) => boolean = (
 
 describe('syncDataset against the emulator', () => {
   it('creates the index, upserts every chunk with metadata, verifies, and empties the outbox', async () => {
-    const seeded = await seedEmbeddedDataset(store, {
+    const seeded = await seedEmbeddedDataset(env.store, {
       docs: 30,
       chunksPerDoc: 4,
       metadata: (d) => ({ author: `a${d}`, year: 2000 + d, tags: ['t'], extra: { d } }),
     });
     const events: Progress[] = [];
-    const result = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const result = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
       onProgress: (event) => events.push(event),
     });
@@ -87,8 +62,8 @@ describe('syncDataset against the emulator', () => {
     expect(result.verification?.valuesChecked).toBe(100);
     expect(result.namespace).toBe(defaultNamespace(seeded.datasetId));
 
-    const pc = new Pinecone({ apiKey: 'x', controllerHostUrl: emulator.url, maxRetries: 0 });
-    expect(await pc.describeIndex(config.indexName)).toMatchObject({
+    const pc = new Pinecone({ apiKey: 'x', controllerHostUrl: env.emulator.url, maxRetries: 0 });
+    expect(await pc.describeIndex(env.config.indexName)).toMatchObject({
       dimension: 8,
       metric: 'cosine',
     });
@@ -98,7 +73,7 @@ describe('syncDataset against the emulator', () => {
     for (const [id, values] of expected) expect(remote.get(id)).toEqual(values);
 
     const fetched = await pc
-      .index({ name: config.indexName, namespace: result.namespace })
+      .index({ name: env.config.indexName, namespace: result.namespace })
       .fetch({ ids: ['doc-00003#2'] });
     expect(fetched.records['doc-00003#2']?.metadata).toEqual({
       source: 'doc-00003.txt',
@@ -111,7 +86,7 @@ describe('syncDataset against the emulator', () => {
       extra: '{"d":3}',
     });
 
-    const status = await syncStatus(store, seeded.datasetId);
+    const status = await syncStatus(env.store, seeded.datasetId);
     expect(status.counts).toEqual({ pending: 0, sent: 0, acked: 0, failed: 0 });
     expect(status.resumable).toBe(false);
     expect(status.last?.phase).toBe('done');
@@ -120,7 +95,7 @@ describe('syncDataset against the emulator', () => {
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
 
     const matches = await queryPinecone(
-      config,
+      env.config,
       expectedVector('doc 5 chunk 1 text', 8),
       3,
       {
@@ -134,7 +109,7 @@ describe('syncDataset against the emulator', () => {
   });
 
   it('resumes an interrupted sync, sending only what was not acknowledged', async () => {
-    const seeded = await seedEmbeddedDataset(store, { docs: 50, chunksPerDoc: 70 }); // 3500
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 50, chunksPerDoc: 70 }); // 3500
     const controller = new AbortController();
     const first = loggingFetch();
     let upsertAnswers = 0;
@@ -149,29 +124,29 @@ describe('syncDataset against the emulator', () => {
       return response;
     };
     await expect(
-      syncDataset(store, seeded.datasetId, seeded.setId, config, {
+      syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
         retry: fastRetry(),
         fetch: closingTab,
         signal: controller.signal,
       }),
     ).rejects.toMatchObject({ name: 'AbortError' });
-    const after = await syncStatus(store, seeded.datasetId);
+    const after = await syncStatus(env.store, seeded.datasetId);
     expect(after.resumable).toBe(true);
     expect(after.counts).toEqual({ pending: 500, sent: 1000, acked: 2000, failed: 0 });
     const notAcked = [
-      ...(await store.outboxEntries(seeded.datasetId, 'pending')),
-      ...(await store.outboxEntries(seeded.datasetId, 'sent')),
+      ...(await env.store.outboxEntries(seeded.datasetId, 'pending')),
+      ...(await env.store.outboxEntries(seeded.datasetId, 'sent')),
     ].map((e) => e.vectorId);
-    const acked = (await store.outboxEntries(seeded.datasetId, 'acked')).map((e) => e.vectorId);
+    const acked = (await env.store.outboxEntries(seeded.datasetId, 'acked')).map((e) => e.vectorId);
     expect(new Set(first.upserted).size).toBe(3000);
 
     // Another target is refused while the sync waits.
     await expect(
-      syncDataset(store, seeded.datasetId, seeded.setId, { ...config, indexName: 'other' }),
+      syncDataset(env.store, seeded.datasetId, seeded.setId, { ...env.config, indexName: 'other' }),
     ).rejects.toThrow(/unfinished sync/);
 
     const second = loggingFetch();
-    const result = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const result = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
       fetch: second.fetch,
     });
@@ -184,7 +159,7 @@ describe('syncDataset against the emulator', () => {
     expect(remote.size).toBe(3500);
     const expected = expectedVectors(seeded);
     for (const [id, values] of expected) expect(remote.get(id)).toEqual(values);
-    expect((await syncStatus(store, seeded.datasetId)).counts).toEqual({
+    expect((await syncStatus(env.store, seeded.datasetId)).counts).toEqual({
       pending: 0,
       sent: 0,
       acked: 0,
@@ -193,10 +168,10 @@ describe('syncDataset against the emulator', () => {
   });
 
   it('resumeSync continues with the recorded set and target', async () => {
-    const seeded = await seedEmbeddedDataset(store, { docs: 3, chunksPerDoc: 2 });
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 3, chunksPerDoc: 2 });
     const controller = new AbortController();
     await expect(
-      syncDataset(store, seeded.datasetId, seeded.setId, config, {
+      syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
         retry: fastRetry(),
         signal: controller.signal,
         onCounts: (counts) => {
@@ -204,46 +179,52 @@ describe('syncDataset against the emulator', () => {
         },
       }),
     ).rejects.toMatchObject({ name: 'AbortError' });
-    expect((await syncStatus(store, seeded.datasetId)).counts.sent).toBe(6);
-    const result = await resumeSync(store, seeded.datasetId, config, { retry: fastRetry() });
+    expect((await syncStatus(env.store, seeded.datasetId)).counts.sent).toBe(6);
+    const result = await resumeSync(env.store, seeded.datasetId, env.config, {
+      retry: fastRetry(),
+    });
     expect(result).toMatchObject({ resumed: true, complete: true, setId: seeded.setId });
     expect((await remoteVectors(result.namespace)).size).toBe(6);
-    await expect(resumeSync(store, seeded.datasetId, config)).rejects.toThrow(/no unfinished/);
+    await expect(resumeSync(env.store, seeded.datasetId, env.config)).rejects.toThrow(
+      /no unfinished/,
+    );
   });
 
   it('discards an unfinished sync so another target can be chosen', async () => {
-    const seeded = await seedEmbeddedDataset(store, { docs: 2, chunksPerDoc: 2 });
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 2, chunksPerDoc: 2 });
     const controller = new AbortController();
     await expect(
-      syncDataset(store, seeded.datasetId, seeded.setId, config, {
+      syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
         retry: fastRetry(),
         signal: controller.signal,
         onCounts: () => controller.abort(),
       }),
     ).rejects.toMatchObject({ name: 'AbortError' });
-    expect((await syncStatus(store, seeded.datasetId)).resumable).toBe(true);
-    await discardSync(store, seeded.datasetId);
-    const status = await syncStatus(store, seeded.datasetId);
+    expect((await syncStatus(env.store, seeded.datasetId)).resumable).toBe(true);
+    await discardSync(env.store, seeded.datasetId);
+    const status = await syncStatus(env.store, seeded.datasetId);
     expect(status).toMatchObject({ resumable: false, last: { phase: 'discarded' } });
     expect(status.counts).toEqual({ pending: 0, sent: 0, acked: 0, failed: 0 });
     const other = await syncDataset(
-      store,
+      env.store,
       seeded.datasetId,
       seeded.setId,
-      { ...config, indexName: 'other-index' },
+      { ...env.config, indexName: 'other-index' },
       { retry: fastRetry() },
     );
     expect(other).toMatchObject({ complete: true, resumed: false, indexName: 'other-index' });
   });
 
   it('deletes from Pinecone the vectors of a document deleted locally', async () => {
-    const seeded = await seedEmbeddedDataset(store, { docs: 6, chunksPerDoc: 3 });
-    await syncDataset(store, seeded.datasetId, seeded.setId, config, { retry: fastRetry() });
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 6, chunksPerDoc: 3 });
+    await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
+      retry: fastRetry(),
+    });
     const removed = 'doc-00002';
-    await store.deleteFileDocuments(seeded.datasetId, seeded.fileOf.get(removed) ?? '');
+    await env.store.deleteFileDocuments(seeded.datasetId, seeded.fileOf.get(removed) ?? '');
 
     const log = loggingFetch();
-    const result = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const result = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
       fetch: log.fetch,
     });
@@ -260,11 +241,11 @@ describe('syncDataset against the emulator', () => {
   });
 
   it('turns a queued upsert into a delete when its document goes between plan and send', async () => {
-    const seeded = await seedEmbeddedDataset(store, { docs: 4, chunksPerDoc: 2 });
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 4, chunksPerDoc: 2 });
     const removed = 'doc-00001';
     const log = loggingFetch();
     let deleting: Promise<number> | undefined;
-    const result = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const result = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
       fetch: async (input, init) => {
         // The first upsert waits until the document is gone; by then its batch is built.
@@ -273,7 +254,10 @@ describe('syncDataset against the emulator', () => {
       },
       onProgress: (event) => {
         if (event.message.endsWith('0 deletes') && !deleting) {
-          deleting = store.deleteFileDocuments(seeded.datasetId, seeded.fileOf.get(removed) ?? '');
+          deleting = env.store.deleteFileDocuments(
+            seeded.datasetId,
+            seeded.fileOf.get(removed) ?? '',
+          );
         }
       },
     });
@@ -285,9 +269,9 @@ describe('syncDataset against the emulator', () => {
   });
 
   it('verifies through an eventual-consistency lag by polling', async () => {
-    const seeded = await seedEmbeddedDataset(store, { docs: 5, chunksPerDoc: 2 });
-    emulator.setFaults({ consistencyLagMs: 150 });
-    const result = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 5, chunksPerDoc: 2 });
+    env.emulator.setFaults({ consistencyLagMs: 150 });
+    const result = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
       verifyDelayMs: 40,
       verifyPolls: 20,
@@ -297,64 +281,64 @@ describe('syncDataset against the emulator', () => {
   });
 
   it('reports what is missing when writes never become visible within the polls', async () => {
-    const seeded = await seedEmbeddedDataset(store, { docs: 2, chunksPerDoc: 2 });
-    emulator.setFaults({ consistencyLagMs: 60_000 });
-    const result = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 2, chunksPerDoc: 2 });
+    env.emulator.setFaults({ consistencyLagMs: 60_000 });
+    const result = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
       verifyDelayMs: 1,
       verifyPolls: 3,
     });
     expect(result.complete).toBe(false);
     expect(result.verification).toMatchObject({ ok: false, missingCount: 4, polls: 3 });
-    const status = await syncStatus(store, seeded.datasetId);
+    const status = await syncStatus(env.store, seeded.datasetId);
     expect(status.counts.pending).toBe(4);
     expect(status.resumable).toBe(true);
     expect(status.last?.error).toMatch(/4 upserted vectors not visible/);
   });
 
   it('refuses an existing index whose dimension differs', async () => {
-    const pc = new Pinecone({ apiKey: 'x', controllerHostUrl: emulator.url, maxRetries: 0 });
+    const pc = new Pinecone({ apiKey: 'x', controllerHostUrl: env.emulator.url, maxRetries: 0 });
     await pc.createIndex({
-      name: config.indexName,
+      name: env.config.indexName,
       dimension: 3,
       metric: 'cosine',
       spec: { serverless: { cloud: 'aws', region: 'us-east-1' } },
     });
-    const seeded = await seedEmbeddedDataset(store, { docs: 1, chunksPerDoc: 1 });
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 1, chunksPerDoc: 1 });
     await expect(
-      syncDataset(store, seeded.datasetId, seeded.setId, config, { retry: fastRetry() }),
+      syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, { retry: fastRetry() }),
     ).rejects.toThrow(/dimension 3 and metric cosine, but this embedding set needs dimension 8/);
     // A refused target leaves nothing to resume: another index can be chosen.
-    expect((await syncStatus(store, seeded.datasetId)).resumable).toBe(false);
+    expect((await syncStatus(env.store, seeded.datasetId)).resumable).toBe(false);
     const ok = await syncDataset(
-      store,
+      env.store,
       seeded.datasetId,
       seeded.setId,
-      { ...config, indexName: 'another' },
+      { ...env.config, indexName: 'another' },
       { retry: fastRetry() },
     );
     expect(ok.complete).toBe(true);
   });
 
   it('skips a chunk whose id is too long, naming the document, and sends the rest', async () => {
-    const seeded = await seedEmbeddedDataset(store, { docs: 2, chunksPerDoc: 2 });
+    const seeded = await seedEmbeddedDataset(env.store, { docs: 2, chunksPerDoc: 2 });
     const longId = 'L'.repeat(600);
-    await store.addDocuments(seeded.datasetId, 'long', [
+    await env.store.addDocuments(seeded.datasetId, 'long', [
       { id: longId, source: 'long.txt', text: 'long', metadata: {} },
     ]);
-    await store.putChunkBatch(seeded.datasetId, [
+    await env.store.putChunkBatch(seeded.datasetId, [
       { docId: longId, chunks: [{ index: 0, text: 'x', charStart: 0, charEnd: 1, tokenCount: 1 }] },
     ]);
     const { embedDataset } = await import('../../../src/core/embed/job/index.ts');
     const { fakeRunner } = await import('../embed/job/fixtures.ts');
-    await store.deleteEmbeddingSet(seeded.datasetId, seeded.setId);
-    await store.deleteJob(`embed:${JSON.stringify([seeded.datasetId, seeded.setId])}`);
-    await embedDataset(store, seeded.datasetId, fakeRunner({ dims: 8 }), {
+    await env.store.deleteEmbeddingSet(seeded.datasetId, seeded.setId);
+    await env.store.deleteJob(`embed:${JSON.stringify([seeded.datasetId, seeded.setId])}`);
+    await embedDataset(env.store, seeded.datasetId, fakeRunner({ dims: 8 }), {
       setId: seeded.setId,
       tokenBudget: 8192,
       maxTokens: 64,
     });
-    const result = await syncDataset(store, seeded.datasetId, seeded.setId, config, {
+    const result = await syncDataset(env.store, seeded.datasetId, seeded.setId, env.config, {
       retry: fastRetry(),
     });
     expect(result.complete).toBe(true);

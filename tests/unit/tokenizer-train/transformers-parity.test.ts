@@ -1,8 +1,7 @@
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { describe, expect, it } from 'vitest';
 import {
   createEncoder,
   tokenizerFileTexts,
@@ -11,22 +10,12 @@ import {
   type TrainedEncoder,
 } from '../../../src/core/tokenizer/train/index.ts';
 import { EDGE_CASES, wikiLines } from './corpus.ts';
+import { useLocalModelRoot } from '../../support/local-models.ts';
 
 const TRAIN = wikiLines('valid', 150_000);
 const HELD_OUT = [...wikiLines('test', 60_000).slice(0, 300), ...EDGE_CASES];
 
-let root: string;
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'lumina-tokenizer-train-'));
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = `${root}${path.sep}`;
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const models = useLocalModelRoot('lumina-tokenizer-train-');
 
 /** Trains, writes the three files into `<root>/<name>/`, and loads them with AutoTokenizer. */
 async function trainAndLoad(
@@ -34,7 +23,7 @@ async function trainAndLoad(
   options: TokenizerTrainOptions,
 ): Promise<{ encoder: TrainedEncoder; hf: PreTrainedTokenizer }> {
   const trained = await trainTokenizer(TRAIN, options);
-  const dir = path.join(root, name);
+  const dir = path.join(models.root, name);
   await mkdir(dir, { recursive: true });
   for (const [file, text] of Object.entries(tokenizerFileTexts(trained))) {
     await writeFile(path.join(dir, file), text);

@@ -1,8 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { env, pipeline, type TextGenerationPipeline } from '@huggingface/transformers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipeline, type TextGenerationPipeline } from '@huggingface/transformers';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../src/core/train/bert/index.ts';
 import {
   createGpt2Decoder,
@@ -11,21 +9,15 @@ import {
   trainCausalLm,
   trainedDecoderFolder,
 } from '../../../src/core/train/decoder/index.ts';
+import { folderJson, GPT2_FOLDER_FILES } from '../decoder/gpt2-folder.ts';
 import { writeFolder } from '../decoder/write-folder.ts';
 import { repeatedCorpus, tinyDecoderTrainConfig, tinyTokenizer } from './fixture.ts';
+import { useLocalModelRoot } from '../../support/local-models.ts';
 
-let root: string;
+const models = useLocalModelRoot('lumina-trained-decoder-');
 
 beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'lumina-trained-decoder-'));
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = `${root}${path.sep}`;
   await useBackend('wasm');
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 const PROMPT = 'Sunlight helps the';
@@ -50,19 +42,8 @@ describe('trained decoder export', () => {
         validationPerplexity: result.summary.lastValidation?.perplexity ?? Number.NaN,
       },
     });
-    expect([...files.keys()].sort()).toEqual([
-      'config.json',
-      'generation_config.json',
-      'model.safetensors',
-      'onnx/model.onnx',
-      'special_tokens_map.json',
-      'tokenizer.json',
-      'tokenizer_config.json',
-    ]);
-    const hfConfig = JSON.parse(new TextDecoder().decode(files.get('config.json'))) as Record<
-      string,
-      unknown
-    >;
+    expect([...files.keys()].sort()).toEqual(GPT2_FOLDER_FILES);
+    const hfConfig = folderJson(files, 'config.json');
     expect(hfConfig).toMatchObject({
       model_type: 'gpt2',
       lumina_trained: true,
@@ -72,9 +53,7 @@ describe('trained decoder export', () => {
       tie_word_embeddings: true,
     });
     expect(hfConfig['lumina_seeded']).toBeUndefined();
-    const tokConfig = JSON.parse(
-      new TextDecoder().decode(files.get('tokenizer_config.json')),
-    ) as Record<string, unknown>;
+    const tokConfig = folderJson(files, 'tokenizer_config.json');
     expect(typeof tokConfig['chat_template']).toBe('string');
 
     const model = await createGpt2Decoder(result.decoderConfig, result.weights);
@@ -82,7 +61,7 @@ describe('trained decoder export', () => {
     const ours = await greedyDecode(model, prompt, { maxNewTokens: MAX_NEW });
     model.dispose();
 
-    await writeFolder(path.join(root, 'trained'), files);
+    await writeFolder(path.join(models.root, 'trained'), files);
     const generator: TextGenerationPipeline = await pipeline('text-generation', 'trained', {
       dtype: 'fp32',
       device: 'cpu',

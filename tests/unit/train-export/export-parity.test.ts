@@ -82,6 +82,27 @@ async function localPipeline(folder: string): Promise<FeatureExtractionPipeline>
   return pipeline('feature-extraction', folder, { dtype: 'fp32' });
 }
 
+/**
+ * The TF.js encoder's hidden states for exactly the token ids and mask the embedding runtime
+ * produced for TEXTS, with that mask as rows.
+ */
+async function tfStatesOfRuntimeTokens(
+  model: EmbeddingModel,
+): Promise<{ hidden: Float32Array; mask: number[][] }> {
+  const { tokens } = await model.hiddenStates(TEXTS, 'document');
+  const rows = (flat: Int32Array): number[][] =>
+    Array.from({ length: tokens.batch }, (_, b) =>
+      Array.from(flat.subarray(b * tokens.seq, (b + 1) * tokens.seq)),
+    );
+  const mask = rows(tokens.attentionMask);
+  const hidden = await tfHiddenStates(encoder, {
+    inputIds: rows(tokens.inputIds),
+    attentionMask: mask,
+    ...(tokens.tokenTypeIds ? { tokenTypeIds: rows(tokens.tokenTypeIds) } : {}),
+  });
+  return { hidden, mask };
+}
+
 describe('exportTrainedModel', () => {
   it('writes the HF + sentence-transformers layout, encoder-only at the top', () => {
     expect([...files.keys()].sort()).toEqual(
@@ -261,18 +282,7 @@ describe('exportTrainedModel', () => {
     );
     try {
       expect(model.info).toMatchObject({ dims: WIDTH, pooling: 'mean', normalize: true });
-      const states = await model.hiddenStates(TEXTS, 'document');
-      const { tokens } = states;
-      const rows = (flat: Int32Array): number[][] =>
-        Array.from({ length: tokens.batch }, (_, b) =>
-          Array.from(flat.subarray(b * tokens.seq, (b + 1) * tokens.seq)),
-        );
-      const mask = rows(tokens.attentionMask);
-      const hidden = await tfHiddenStates(encoder, {
-        inputIds: rows(tokens.inputIds),
-        attentionMask: mask,
-        ...(tokens.tokenTypeIds ? { tokenTypeIds: rows(tokens.tokenTypeIds) } : {}),
-      });
+      const { hidden, mask } = await tfStatesOfRuntimeTokens(model);
       const vectors = await model.embed(TEXTS, 'document');
       expect(maxAbsDiff(vectors, pool(hidden, mask, WIDTH, 'mean', true))).toBeLessThanOrEqual(
         1e-4,
@@ -318,17 +328,7 @@ describe('exportTrainedModel', () => {
     );
     try {
       expect(model.info.pooling).toBe('cls');
-      const states = await model.hiddenStates(TEXTS, 'document');
-      const { tokens } = states;
-      const rows = (flat: Int32Array): number[][] =>
-        Array.from({ length: tokens.batch }, (_, b) =>
-          Array.from(flat.subarray(b * tokens.seq, (b + 1) * tokens.seq)),
-        );
-      const mask = rows(tokens.attentionMask);
-      const hidden = await tfHiddenStates(encoder, {
-        inputIds: rows(tokens.inputIds),
-        attentionMask: mask,
-      });
+      const { hidden, mask } = await tfStatesOfRuntimeTokens(model);
       const vectors = await model.embed(TEXTS, 'document');
       expect(maxAbsDiff(vectors, pool(hidden, mask, WIDTH, 'cls', false))).toBeLessThanOrEqual(
         1e-4,

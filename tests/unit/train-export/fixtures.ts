@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -56,16 +55,6 @@ export async function trainedTinyEncoder(seed: number): Promise<BertEncoder> {
 
 export function trainedMlmHead(config: BertEncoderConfig, seed: number): BertWeights {
   return perturb(initMlmHeadWeights(config, seed), seed + 1);
-}
-
-export async function writeFolder(
-  dir: string,
-  files: ReadonlyMap<string, Uint8Array>,
-): Promise<void> {
-  for (const [relative, bytes] of files) {
-    await mkdir(path.dirname(path.join(dir, relative)), { recursive: true });
-    await writeFile(path.join(dir, relative), bytes);
-  }
 }
 
 export interface TokenRows {
@@ -133,3 +122,5 @@ export function tensorRows(tensor: { data: unknown; dims: number[] }): number[][
   const flat = Array.from(tensor.data as BigInt64Array, Number);
   return Array.from({ length: batch }, (_, b) => flat.slice(b * width, (b + 1) * width));
 }
+
+export { writeFolder } from '../decoder/write-folder.ts';

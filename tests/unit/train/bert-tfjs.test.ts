@@ -22,6 +22,7 @@ import {
 } from '../../../src/core/train/bert/index.ts';
 import { activation, linear } from '../../../src/core/train/transformer/layers.ts';
 import { erf, referenceBertForward } from '../../support/reference-bert.ts';
+import { paddedBatch, rowAlone } from '../../support/padded-batch.ts';
 
 /**
  * The TF.js encoder (cpu backend) against two independent implementations of the same weights:
@@ -64,25 +65,6 @@ async function seededWeights(config: BertEncoderConfig, seed: number): Promise<B
     weights.set(name, tensor);
   }
   return weights;
-}
-
-/** Mixed lengths padded to the longest, a sentence pair in row 1, ids avoiding the pad id. */
-function paddedBatch(config: BertEncoderConfig, lengths: number[], seed: number): TokenBatch {
-  const random = new SeededRandom(seed, 'inputs');
-  const seq = Math.max(...lengths);
-  return {
-    inputIds: lengths.map((length) =>
-      Array.from({ length: seq }, (_, s) =>
-        s < length ? 1 + (random.nextUint32() % (config.vocabSize - 1)) : config.padTokenId,
-      ),
-    ),
-    attentionMask: lengths.map((length) =>
-      Array.from({ length: seq }, (_, s) => (s < length ? 1 : 0)),
-    ),
-    tokenTypeIds: lengths.map((length, b) =>
-      Array.from({ length: seq }, (_, s) => (b === 1 && s >= length / 2 && s < length ? 1 : 0)),
-    ),
-  };
 }
 
 async function tfjsStates(
@@ -180,11 +162,7 @@ describe('TF.js BERT encoder (cpu backend)', () => {
   it('gives a padded row the same states as the row alone (attention mask)', async () => {
     const encoder = await createBertEncoder(tiny, tinyWeights);
     const padded = paddedBatch(tiny, [12, 4], 8);
-    const alone: TokenBatch = {
-      inputIds: [padded.inputIds[1]?.slice(0, 4) ?? []],
-      attentionMask: [[1, 1, 1, 1]],
-      tokenTypeIds: [padded.tokenTypeIds?.[1]?.slice(0, 4) ?? []],
-    };
+    const alone = rowAlone(padded, 1, 4);
     const batched = await tfjsStates(encoder, padded);
     const single = await tfjsStates(encoder, alone);
     const h = tiny.hiddenSize;
