@@ -28,6 +28,27 @@ export interface SciFactCorpus {
 /** Chunks as the app's sentence chunker makes them; the same chunks for every retriever. */
 export const CHUNKING: ChunkOptions = { mode: 'sentence', chunkTokens: 128, overlapTokens: 16 };
 
+/** A row of SciFact's corpus.jsonl. */
+export interface SciFactDocument {
+  _id: string;
+  title: string;
+  text: string;
+}
+
+/** One SciFact document (title + blank line + abstract) as bundle chunks, chunked with CHUNKING. */
+export function sciFactChunks(doc: SciFactDocument, counter: TokenCounter): BundleChunk[] {
+  return chunkText(`${doc.title}\n\n${doc.text}`, CHUNKING, counter).map((chunk) => ({
+    docId: doc._id,
+    chunkIndex: chunk.index,
+    source: 'scifact',
+    text: chunk.text,
+    charStart: chunk.charStart,
+    charEnd: chunk.charEnd,
+    tokenCount: chunk.tokenCount,
+    metadata: {},
+  }));
+}
+
 /**
  * The full SciFact corpus (title + blank line + abstract, chunked by sentences with `counter`) and
  * the test claims with their relevant documents from qrels/test.tsv (used only for scoring).
@@ -63,21 +84,8 @@ export async function loadSciFactCorpus(
   let documents = 0;
   for (const line of (await readFile(path.join(dir, 'corpus.jsonl'), 'utf8')).split('\n')) {
     if (!line.trim()) continue;
-    const doc = JSON.parse(line) as { _id: string; title: string; text: string };
     documents++;
-    const text = `${doc.title}\n\n${doc.text}`;
-    for (const chunk of chunkText(text, CHUNKING, counter)) {
-      chunks.push({
-        docId: doc._id,
-        chunkIndex: chunk.index,
-        source: 'scifact',
-        text: chunk.text,
-        charStart: chunk.charStart,
-        charEnd: chunk.charEnd,
-        tokenCount: chunk.tokenCount,
-        metadata: {},
-      });
-    }
+    chunks.push(...sciFactChunks(JSON.parse(line) as SciFactDocument, counter));
   }
   return {
     chunks,

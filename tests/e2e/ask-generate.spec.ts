@@ -6,7 +6,7 @@ import { buildSeededDecoderFolder } from '../../src/core/model/decoder/decoder-f
 import { decoderTokenizer, tinyDecoderConfig } from '../unit/decoder/fixtures.ts';
 import { writeFolder } from '../unit/decoder/write-folder.ts';
 import { createChunkedDataset, docId, documentQuestion } from './embedding-fixtures.ts';
-import { removeTempDir } from './helpers.ts';
+import { openAsk, removeTempDir } from './helpers.ts';
 
 /** What the scripted seeded decoder says after `<|assistant|>`, citing the first source. */
 const SCRIPTED = ' Sunlight helps the skin [1].';
@@ -32,15 +32,6 @@ async function writeDecoders(root: string): Promise<{ scripted: string; rambler:
   await writeFolder(dirs.scripted, scripted.files);
   await writeFolder(dirs.rambler, rambler.files);
   return dirs;
-}
-
-async function openAsk(page: Page): Promise<void> {
-  await page.getByRole('navigation').getByRole('button', { name: 'Explore' }).click();
-  await page
-    .getByRole('navigation', { name: 'Explore tools' })
-    .getByRole('button', { name: 'Ask' })
-    .click();
-  await expect(page.getByRole('region', { name: 'Ask' })).toBeVisible();
 }
 
 async function loadGenerator(page: Page, dir: string): Promise<void> {

@@ -9,7 +9,7 @@ import { CrossEncoderReranker } from '../../src/core/rag/cross-encoder.ts';
 import { decoderTokenizer, tinyDecoderConfig } from '../unit/decoder/fixtures.ts';
 import { writeFolder } from '../unit/decoder/write-folder.ts';
 import { createChunkedDataset, documentQuestion, documentText } from './embedding-fixtures.ts';
-import { removeTempDir, sharedDir } from './helpers.ts';
+import { askQuestion, openAsk, removeTempDir, sharedDir } from './helpers.ts';
 
 const NAME = 'seeded-cross-encoder';
 const DECODER = 'scripted-decoder';
@@ -56,21 +56,9 @@ async function writeCrossEncoder(root: string): Promise<Map<string, Uint8Array>>
   return folder.files;
 }
 
-async function openAsk(page: Page): Promise<void> {
-  await page.getByRole('navigation').getByRole('button', { name: 'Explore' }).click();
-  await page
-    .getByRole('navigation', { name: 'Explore tools' })
-    .getByRole('button', { name: 'Ask' })
-    .click();
-  await expect(page.getByRole('region', { name: 'Ask' })).toBeVisible();
-}
-
-async function askQuestion(page: Page, question: string): Promise<Locator> {
-  const before = await page.getByTestId('ask-turn').count();
-  await page.getByTestId('ask-question').fill(question);
-  await page.getByTestId('ask-submit').click();
-  await expect(page.getByTestId('ask-turn')).toHaveCount(before + 1);
-  const turn = page.getByTestId('ask-turn').last();
+/** Asks and opens the new turn's table of retrieved passages. */
+async function askShowingPassages(page: Page, question: string): Promise<Locator> {
+  const turn = await askQuestion(page, question);
   await turn.getByText(/retrieved passages/).click();
   return turn;
 }
@@ -102,7 +90,7 @@ test('ask re-ranked by a seeded cross-encoder folder: new order, both scores sho
     await expect(page.getByTestId('ask-reranker-kind')).toHaveValue('off');
 
     const question = documentQuestion(100);
-    const plain = await askQuestion(page, question);
+    const plain = await askShowingPassages(page, question);
     const plainIds = await passageIds(plain);
     expect(plainIds).toHaveLength(5);
     await expect(plain.getByTestId('ask-passage-rerank-score')).toHaveCount(0);
@@ -120,7 +108,7 @@ test('ask re-ranked by a seeded cross-encoder folder: new order, both scores sho
     await expect(page.getByTestId('ask-reranker-info')).toContainText(`${NAME} on wasm`);
     await expect(page.getByTestId('ask-reranker-seeded')).toContainText('scores are meaningless');
 
-    const reranked = await askQuestion(page, question);
+    const reranked = await askShowingPassages(page, question);
     await expect(reranked.getByText(/retrieved passages/)).toContainText(
       `re-ranked by ${NAME} (seeded: scores meaningless)`,
     );
@@ -174,7 +162,7 @@ test('ask re-ranked by a seeded cross-encoder folder: new order, both scores sho
     await page.getByTestId('ask-generator-device').selectOption('wasm');
     await page.getByTestId('ask-generator-load').click();
     await expect(page.getByTestId('ask-generator-info')).toContainText('on wasm');
-    const generated = await askQuestion(page, question);
+    const generated = await askShowingPassages(page, question);
     await expect(generated.getByTestId('ask-answer')).toHaveText(SCRIPTED.trim());
     expect(await passageIds(generated)).toEqual(ids);
     expect(await numbers(generated.getByTestId('ask-passage-rerank-score'))).toEqual(crossScores);
@@ -187,7 +175,7 @@ test('ask re-ranked by a seeded cross-encoder folder: new order, both scores sho
     await page.getByTestId('ask-answerer').selectOption('extractive');
     await page.getByTestId('ask-reranker-kind').selectOption('off');
     await expect(page.getByTestId('ask-reranker-info')).toHaveCount(0);
-    const off = await askQuestion(page, question);
+    const off = await askShowingPassages(page, question);
     expect(await passageIds(off)).toEqual(plainIds);
     await expect(off.getByTestId('ask-passage-rerank-score')).toHaveCount(0);
     await page.getByTestId('ask-reranker-kind').selectOption('folder');

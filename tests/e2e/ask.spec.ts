@@ -10,7 +10,7 @@ import {
   MODEL_NAME,
   writeTinyModel,
 } from './embedding-fixtures.ts';
-import { removeTempDir } from './helpers.ts';
+import { askQuestion, openAsk, removeTempDir } from './helpers.ts';
 
 /** Resolves once a service worker controls the page (it claims clients on its first visit). */
 async function waitForServiceWorker(page: Page): Promise<void> {
@@ -24,23 +24,12 @@ async function waitForServiceWorker(page: Page): Promise<void> {
   });
 }
 
-async function openAsk(page: Page): Promise<void> {
+/** Selects the Notes dataset in the Library, then opens Explore → Ask. */
+async function openNotesAsk(page: Page): Promise<void> {
   await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
   await page.getByTestId('dataset-item').filter({ hasText: 'Notes' }).click();
   await expect(page.getByTestId('dataset-title')).toHaveText('Notes');
-  await page.getByRole('navigation').getByRole('button', { name: 'Explore' }).click();
-  await page
-    .getByRole('navigation', { name: 'Explore tools' })
-    .getByRole('button', { name: 'Ask' })
-    .click();
-  await expect(page.getByRole('region', { name: 'Ask' })).toBeVisible();
-}
-
-async function askQuestion(page: Page, question: string): Promise<void> {
-  const before = await page.getByTestId('ask-turn').count();
-  await page.getByTestId('ask-question').fill(question);
-  await page.getByTestId('ask-submit').click();
-  await expect(page.getByTestId('ask-turn')).toHaveCount(before + 1);
+  await openAsk(page);
 }
 
 function readDownload(download: Download): Promise<string> {
@@ -59,7 +48,7 @@ test('ask: cited extractive answers, abstention, stored conversations, transcrip
     await waitForServiceWorker(page);
     await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
     await createChunkedDataset(page, 'Notes');
-    await openAsk(page);
+    await openNotesAsk(page);
 
     // Without an embedding set only BM25 runs; Lumina's own decoder is shown as not available.
     await expect(page.getByTestId('ask-retriever').locator('option[value="dense"]')).toBeDisabled();
@@ -157,7 +146,7 @@ test('ask: cited extractive answers, abstention, stored conversations, transcrip
 
     // The conversation survives a reload.
     await page.reload();
-    await openAsk(page);
+    await openNotesAsk(page);
     await expect(conversations).toHaveCount(1);
     await expect(conversations.first()).toContainText('Sample lookups');
     await expect(page.getByTestId('ask-turn')).toHaveCount(2);
@@ -167,7 +156,7 @@ test('ask: cited extractive answers, abstention, stored conversations, transcrip
     await context.setOffline(true);
     await page.reload();
     await expect(page.getByRole('heading', { name: 'Lumina' })).toBeVisible();
-    await openAsk(page);
+    await openNotesAsk(page);
     await askQuestion(page, documentQuestion(offline));
     const offlineTurn = page.getByTestId('ask-turn').last();
     await expect(offlineTurn.getByTestId('ask-answer')).toContainText(`sample ${offline * 17}`);
@@ -192,7 +181,7 @@ test('ask: hybrid retrieval embeds the question and sentences with the set model
     await page.getByRole('navigation').getByRole('button', { name: 'Library' }).click();
     await createChunkedDataset(page, 'Notes');
     await embedWithModel(page, modelDir);
-    await openAsk(page);
+    await openNotesAsk(page);
     await expect(page.getByTestId('explore-set')).toHaveValue(MODEL_NAME);
 
     await page.getByTestId('ask-retriever').selectOption('hybrid');

@@ -1,4 +1,4 @@
-import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
+import { chromium, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../support/chromium.ts';
@@ -83,4 +83,23 @@ export async function removeTempDir(dir: string): Promise<void> {
     }
   }
   rmSync(dir, { recursive: true, force: true, maxRetries: 40, retryDelay: 250 });
+}
+
+/** Explore → Ask for the dataset the app has selected. */
+export async function openAsk(page: Page): Promise<void> {
+  await page.getByRole('navigation').getByRole('button', { name: 'Explore' }).click();
+  await page
+    .getByRole('navigation', { name: 'Explore tools' })
+    .getByRole('button', { name: 'Ask' })
+    .click();
+  await expect(page.getByRole('region', { name: 'Ask' })).toBeVisible();
+}
+
+/** Asks in the Ask panel and waits for the new turn, which it returns. */
+export async function askQuestion(page: Page, question: string): Promise<Locator> {
+  const before = await page.getByTestId('ask-turn').count();
+  await page.getByTestId('ask-question').fill(question);
+  await page.getByTestId('ask-submit').click();
+  await expect(page.getByTestId('ask-turn')).toHaveCount(before + 1);
+  return page.getByTestId('ask-turn').last();
 }

@@ -1,5 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { createChunkedDataset, documentQuestion } from './embedding-fixtures.ts';
+import { openAsk } from './helpers.ts';
 
 const DECODER = 'notes-decoder';
 const STEPS = 15;
@@ -30,15 +31,6 @@ const CONFIG = [
   '  backend: wasm',
   '',
 ].join('\n');
-
-async function openAsk(page: Page): Promise<void> {
-  await page.getByRole('navigation').getByRole('button', { name: 'Explore' }).click();
-  await page
-    .getByRole('navigation', { name: 'Explore tools' })
-    .getByRole('button', { name: 'Ask' })
-    .click();
-  await expect(page.getByRole('region', { name: 'Ask' })).toBeVisible();
-}
 
 test('train a tiny decoder in the Train view, then answer with it in Ask', async ({ page }) => {
   test.setTimeout(300_000);

@@ -1,5 +1,4 @@
-import type { BundleChunk } from '../../../src/core/bundle/index.ts';
-import { chunkText } from '../../../src/core/chunk/index.ts';
+import { sciFactChunks, type SciFactDocument } from '../../../bench/rag/scifact.ts';
 import { BundleRagSource } from '../../../src/core/rag/index.ts';
 import { minilmTokenizer, readShared } from '../../support/shared-data.ts';
 
@@ -9,12 +8,6 @@ export interface SciFactSubset {
   claims: { id: string; text: string; relevant: Set<string> }[];
   documents: number;
   chunks: number;
-}
-
-interface CorpusRow {
-  _id: string;
-  title: string;
-  text: string;
 }
 
 /**
@@ -44,28 +37,14 @@ export function sciFactSubset(claimCount = 20, docCount = 300): SciFactSubset {
   const corpus = readShared('datasets/scifact/corpus.jsonl')
     .split('\n')
     .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as CorpusRow);
+    .map((line) => JSON.parse(line) as SciFactDocument);
   const picked = corpus.filter((doc) => wanted.has(doc._id));
   for (const doc of corpus) {
     if (picked.length >= docCount) break;
     if (!wanted.has(doc._id)) picked.push(doc);
   }
   const counter = minilmTokenizer();
-  const chunks: BundleChunk[] = picked.flatMap((doc) => {
-    const text = `${doc.title}\n\n${doc.text}`;
-    return chunkText(text, { mode: 'sentence', chunkTokens: 128, overlapTokens: 16 }, counter).map(
-      (chunk) => ({
-        docId: doc._id,
-        chunkIndex: chunk.index,
-        source: 'scifact',
-        text: chunk.text,
-        charStart: chunk.charStart,
-        charEnd: chunk.charEnd,
-        tokenCount: chunk.tokenCount,
-        metadata: {},
-      }),
-    );
-  });
+  const chunks = picked.flatMap((doc) => sciFactChunks(doc, counter));
   return {
     source: new BundleRagSource(
       { chunks, embeddings: null, dims: null },
