@@ -102,6 +102,8 @@ test('selection bundles: a filter, search results and a map selection export and
       timeout: 120_000,
     });
     await page.getByTestId('map-box-select').click();
+    // Redrawing the chart (here: new colours) must keep the chosen selection tool.
+    await page.getByTestId('map-color').selectOption('none');
     const canvas = page.getByTestId('map-chart').locator('canvas').first();
     await canvas.scrollIntoViewIfNeeded();
     const box = await canvas.boundingBox();
