@@ -4,6 +4,7 @@ import type { BundleChunk } from '../../src/core/bundle/index.ts';
 import { chunkText, type ChunkOptions } from '../../src/core/chunk/index.ts';
 import type { EmbeddingModel } from '../../src/core/embed/runtime/index.ts';
 import { embedAll } from '../../src/cli/eval-model.ts';
+import { parseBeirQrels, parseBeirQueries } from '../../src/core/eval/beir.ts';
 import {
   askExtractive,
   BundleRagSource,
@@ -59,21 +60,13 @@ export async function loadSciFactCorpus(
   claimLimit: number | null,
 ): Promise<SciFactCorpus> {
   const dir = path.join(datasets, 'scifact');
+  const lines = async (file: string) => (await readFile(path.join(dir, file), 'utf8')).split('\n');
+  const judged = await parseBeirQrels(await lines('qrels/test.tsv'), undefined, 'qrels/test.tsv');
+  const queries = await parseBeirQueries(await lines('queries.jsonl'));
   const qrels = new Map<string, Set<string>>();
-  for (const line of (await readFile(path.join(dir, 'qrels/test.tsv'), 'utf8'))
-    .split('\n')
-    .slice(1)) {
-    const [query, doc, score] = line.split('\t');
-    if (!query || !doc || Number(score) <= 0) continue;
-    const set = qrels.get(query) ?? new Set<string>();
-    set.add(doc);
-    qrels.set(query, set);
-  }
-  const queries = new Map<string, string>();
-  for (const line of (await readFile(path.join(dir, 'queries.jsonl'), 'utf8')).split('\n')) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line) as { _id: string; text: string };
-    queries.set(row._id, row.text);
+  for (const [query, docs] of judged) {
+    const relevant = new Set([...docs].filter(([, score]) => score > 0).map(([doc]) => doc));
+    if (relevant.size > 0) qrels.set(query, relevant);
   }
   const claims = [...qrels].map(([id, relevant]) => {
     const text = queries.get(id);
